@@ -1,0 +1,1 @@
+"""Procedure catalogue, declarative specs and the WTForms generated from them."""

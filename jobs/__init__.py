@@ -1,0 +1,1 @@
+"""Background jobs (RQ). Jobs take ids, never objects, and re-load their rows."""

@@ -1,0 +1,77 @@
+"""Workers: the embedded thread worker and the real RQ worker entry point."""
+
+import logging
+import threading
+
+from rq import SimpleWorker
+from rq import Worker
+from rq.timeouts import TimerDeathPenalty
+
+log = logging.getLogger(__name__)
+
+
+class AppContextMixin:
+    """Run every job inside the Flask app's context."""
+
+    flask_app = None
+
+    def perform_job(self, job, queue):
+        with self.flask_app.app_context():
+            return super().perform_job(job, queue)
+
+
+class ThreadWorker(AppContextMixin, SimpleWorker):
+    """A SimpleWorker that can run in a non-main thread (no signal handlers)."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self):
+        pass
+
+
+class AppWorker(AppContextMixin, Worker):
+    """A forking RQ worker whose work-horses run jobs in the app context."""
+
+
+class EmbeddedWorker:
+    """Runs queued jobs in a background thread of the current process."""
+
+    def __init__(self, app, poll_interval: float = 0.2):
+        from jobs.queue import QUEUE_NAMES
+        from jobs.queue import get_connection
+
+        with app.app_context():
+            conn = get_connection()
+        self.app = app
+        self.poll_interval = poll_interval
+        self.worker = ThreadWorker(list(QUEUE_NAMES), connection=conn)
+        self.worker.flask_app = app
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="ossdesk-worker", daemon=True)
+
+    def _run(self):
+        while not self._stop.is_set():
+            try:
+                self.worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
+            except Exception:  # keep the embedded worker alive; the job row has the error
+                log.exception("embedded worker loop failed")
+            self._stop.wait(self.poll_interval)
+
+    def start(self) -> "EmbeddedWorker":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+def run_worker(app, queues: list[str], with_scheduler: bool = True, burst: bool = False) -> None:
+    """Run a real RQ worker against ``REDIS_URL`` (the production profile)."""
+    from jobs.queue import get_connection
+
+    with app.app_context():
+        conn = get_connection()
+    worker = AppWorker(queues, connection=conn)
+    worker.flask_app = app
+    worker.work(with_scheduler=with_scheduler, burst=burst)

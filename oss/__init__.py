@@ -1,0 +1,1 @@
+"""The OSS adapter (client, XML, signature) and the OSS simulator."""

@@ -1,0 +1,165 @@
+"""Association staff (協会): onboarding, change approvals, audit, system state."""
+
+import sqlalchemy as sa
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from jobs import runs
+from portal.access import policy
+from portal.association import bp
+from portal.association.forms import DecisionForm
+from portal.association.forms import OnboardForm
+from portal.audit import ACTION_LABELS
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models import ChangeRequest
+from portal.models import ChangeStatus
+from portal.models import JobRun
+from portal.models import Organization
+from portal.models import OrgKind
+from portal.models import User
+from portal.orgs import changes
+from portal.orgs import services
+from portal.orgs.rules import RuleViolation
+from portal.tenancy import get_or_404
+
+
+def _agent_choices():
+    agents = db.session.scalars(
+        sa.select(Organization).where(Organization.kind.in_(
+            [OrgKind.GYOSEISHOSHI, OrgKind.GYOSEISHOSHI_CORP, OrgKind.EXEMPT]
+        )).order_by(Organization.name)
+    ).all()
+    return [(0, "(なし)")] + [(a.id, a.name) for a in agents]
+
+
+@bp.get("/organizations")
+@policy("association")
+def organizations():
+    rows = db.session.scalars(sa.select(Organization).order_by(Organization.id)).all()
+    form = OnboardForm()
+    form.agent_org_id.choices = _agent_choices()
+    return render_template("association/organizations.html", orgs=rows, form=form)
+
+
+@bp.post("/organizations")
+@policy("association")
+def onboard():
+    form = OnboardForm()
+    form.agent_org_id.choices = _agent_choices()
+    if form.validate_on_submit():
+        kind = OrgKind(form.kind.data)
+        agent = db.session.get(Organization, form.agent_org_id.data) if form.agent_org_id.data else None
+        bank = {f: (getattr(form, f).data or "").strip() for f in (
+            "bank_name", "bank_branch", "bank_account_number", "bank_account_holder")}
+        try:
+            org, admin, initial = services.onboard_organization(
+                kind=kind, name=form.name.data.strip(),
+                registration_number=(form.registration_number.data or "").strip(),
+                address=form.address.data.strip(), phone=form.phone.data.strip(),
+                email=form.email.data.strip(), admin_login_id=form.admin_login_id.data.strip(),
+                admin_name=form.admin_name.data.strip(),
+                agent=agent if kind == OrgKind.REQUESTER else None, **bank)
+        except RuleViolation as violation:
+            db.session.rollback()
+            field = getattr(form, violation.field, None) if violation.field else None
+            if field is not None:
+                field.errors = [*field.errors, violation.message]
+            else:
+                flash(violation.message, "error")
+        else:
+            db.session.commit()
+            return render_template("notice.html", org=org, users=[(admin, initial)])
+    rows = db.session.scalars(sa.select(Organization).order_by(Organization.id)).all()
+    return render_template("association/organizations.html", orgs=rows, form=form)
+
+
+@bp.get("/organizations/<int:org_id>")
+@policy("association")
+def organization(org_id: int):
+    org = get_or_404(Organization, org_id)
+    users = db.session.scalars(sa.select(User).where(User.org_id == org.id)).all()
+    return render_template("association/organization.html", org=org, users=users)
+
+
+@bp.post("/organizations/<int:org_id>/active")
+@policy("association")
+def organization_toggle(org_id: int):
+    org = get_or_404(Organization, org_id)
+    services.set_org_active(org, request.form.get("active") == "1")
+    db.session.commit()
+    flash("組織の利用状態を変更しました。", "success")
+    return redirect(url_for("association.organization", org_id=org.id))
+
+
+@bp.get("/changes")
+@policy("association")
+def change_requests():
+    status = request.args.get("status", "pending")
+    query = sa.select(ChangeRequest).order_by(ChangeRequest.requested_at.desc())
+    if status in {s.value for s in ChangeStatus}:
+        query = query.where(ChangeRequest.status == ChangeStatus(status))
+    rows = db.session.scalars(query).all()
+    return render_template("association/changes.html", rows=rows, status=status,
+                           changes=changes)
+
+
+@bp.route("/changes/<int:change_id>", methods=["GET", "POST"])
+@policy("association")
+def change_request(change_id: int):
+    cr = get_or_404(ChangeRequest, change_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if form.decision.data == "approve":
+                changes.approve(cr, current_user, form.comment.data or "")
+            else:
+                changes.reject(cr, current_user, form.comment.data or "")
+        except RuleViolation as violation:
+            db.session.rollback()
+            form.comment.errors = [violation.message]
+        else:
+            db.session.commit()
+            flash("変更等申込を処理しました。", "success")
+            return redirect(url_for("association.change_requests"))
+    return render_template("association/change.html", cr=cr, form=form, changes=changes)
+
+
+@bp.get("/audit")
+@policy("association")
+def audit_log():
+    query = sa.select(AuditEvent).order_by(AuditEvent.id.desc())
+    org_id = request.args.get("org_id", type=int)
+    if org_id:
+        query = query.where(AuditEvent.org_id == org_id)
+    page = db.paginate(query, per_page=50)
+    return render_template("audit.html", page=page, labels=ACTION_LABELS, show_org=True)
+
+
+@bp.get("/system")
+@policy("association")
+def system():
+    recent = db.session.scalars(
+        sa.select(JobRun).where(JobRun.kind == "oss-check").order_by(JobRun.created_at.desc())
+        .limit(5)
+    ).all()
+    return render_template("association/system.html", recent=recent)
+
+
+@bp.post("/system/oss-check")
+@policy("association")
+def oss_check():
+    run = runs.start("oss-check", "jobs.system.check_oss", org_id=current_user.org_id,
+                     user_id=current_user.id)
+    return render_template("association/_job_run.html", run=run)
+
+
+@bp.get("/system/runs/<run_id>")
+@policy("association")
+def job_run(run_id: str):
+    run = get_or_404(JobRun, run_id)
+    return render_template("association/_job_run.html", run=run)

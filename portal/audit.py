@@ -1,0 +1,71 @@
+"""Write audit events. Secrets are never passed here."""
+
+import uuid
+
+from flask import g
+from flask import has_request_context
+from flask import request
+from flask_login import current_user
+
+from portal.extensions import db
+from portal.models import AuditEvent
+
+# Keys that must never reach the audit log, whatever a caller passes.
+_FORBIDDEN = ("password", "secret", "token", "key", "pkcs12")
+
+
+def request_id() -> str:
+    if not has_request_context():
+        return ""
+    if "request_id" not in g:
+        g.request_id = request.headers.get("X-Request-ID", "")[:32] or uuid.uuid4().hex
+    return g.request_id
+
+
+def record(action: str, *, outcome: str = "ok", target: str = "", user=None, org_id=None,
+           login_id: str = "", **detail) -> AuditEvent:
+    """Add an audit event to the session; the caller's transaction commits it."""
+    clean = {k: v for k, v in detail.items() if not any(f in k.lower() for f in _FORBIDDEN)}
+    if user is None and has_request_context() and current_user.is_authenticated:
+        user = current_user
+    event = AuditEvent(
+        action=action,
+        outcome=outcome,
+        target=target[:120],
+        detail=clean,
+        user_id=user.id if user is not None else None,
+        org_id=org_id if org_id is not None else (user.org_id if user is not None else None),
+        login_id=login_id or (user.login_id if user is not None else ""),
+        ip=(request.remote_addr or "") if has_request_context() else "",
+        request_id=request_id(),
+    )
+    db.session.add(event)
+    return event
+
+
+ACTION_LABELS = {
+    "login": "ログイン",
+    "login_failed": "ログイン失敗",
+    "login_locked": "ログイン(ロック中)",
+    "logout": "ログアウト",
+    "access_denied": "アクセス拒否",
+    "password_changed": "パスワード変更",
+    "user_created": "ユーザー作成",
+    "user_updated": "ユーザー更新",
+    "password_reset": "パスワード再設定",
+    "user_deactivated": "ユーザー無効化",
+    "user_activated": "ユーザー有効化",
+    "org_renamed": "組織名変更",
+    "branch_created": "拠点作成",
+    "branch_updated": "拠点更新",
+    "org_onboarded": "組織の利用登録",
+    "requester_linked": "依頼人の紐付け",
+    "change_requested": "変更等申込",
+    "change_approved": "変更等申込の承認",
+    "change_rejected": "変更等申込の却下",
+    "oss_account_saved": "一括利用者アカウント設定",
+    "oss_secret_changed": "一括利用者パスワード変更",
+    "org_suspended": "組織の利用停止",
+    "org_reactivated": "組織の利用再開",
+    "job_started": "ジョブ開始",
+}

@@ -1,0 +1,164 @@
+"""Authentication: password checks, lockout and server-side sessions."""
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask import session
+
+from portal import audit
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models import User
+from portal.models import UserSession
+from portal.models.base import utcnow
+
+MIN_PASSWORD_LENGTH = 10
+SESSION_KEY = "sid"
+
+
+class LoginRefused(Exception):
+    """Login did not succeed; ``message`` is safe to show to the user."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+GENERIC_FAILURE = "ログインIDまたはパスワードが正しくありません。"
+LOCKED = "ログインに続けて失敗したため、このアカウントは一時的にロックされています。{minutes}分後に再度お試しください。"
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _recent_failures(user: User) -> int:
+    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+    since = utcnow() - window
+    last_ok = db.session.scalar(
+        sa.select(sa.func.max(AuditEvent.created_at)).where(
+            AuditEvent.user_id == user.id, AuditEvent.action == "login"
+        )
+    )
+    if last_ok and last_ok > since:
+        since = last_ok
+    return db.session.scalar(
+        sa.select(sa.func.count(AuditEvent.id)).where(
+            AuditEvent.user_id == user.id,
+            AuditEvent.action == "login_failed",
+            AuditEvent.created_at > since,
+        )
+    )
+
+
+def authenticate(login_id: str, password: str) -> User:
+    """Return the user for these credentials or raise :class:`LoginRefused`.
+
+    Every attempt is audited. After ``LOGIN_MAX_FAILURES`` failures within the
+    window the account is locked for the window's length; while locked no
+    password is checked at all.
+    """
+    user = db.session.scalar(sa.select(User).where(User.login_id == login_id))
+    now = utcnow()
+    if user is None:
+        audit.record("login_failed", outcome="fail", login_id=login_id[:40], reason="unknown id")
+        db.session.commit()
+        raise LoginRefused(GENERIC_FAILURE)
+    if user.locked_until and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        audit.record("login_locked", outcome="fail", user=user)
+        db.session.commit()
+        raise LoginRefused(LOCKED.format(minutes=minutes))
+    if not user.check_password(password) or not user.is_active:
+        reason = "bad password" if user.active else "inactive"
+        audit.record("login_failed", outcome="fail", user=user, reason=reason)
+        db.session.flush()
+        if _recent_failures(user) >= current_app.config["LOGIN_MAX_FAILURES"]:
+            minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+            user.locked_until = now + timedelta(minutes=minutes)
+        db.session.commit()
+        raise LoginRefused(GENERIC_FAILURE)
+    return user
+
+
+def start_session(user: User, ip: str) -> None:
+    """Begin a fresh session: drop whatever the browser had, store a new token."""
+    session.clear()
+    token = secrets.token_urlsafe(32)
+    db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip=ip[:45]))
+    user.last_login_at = utcnow()
+    user.locked_until = None
+    audit.record("login", user=user)
+    db.session.commit()
+    session[SESSION_KEY] = token
+    session["_user_id"] = str(user.id)
+    session["_fresh"] = True
+    session.permanent = False
+
+
+def load_session_user(user_id: str) -> User | None:
+    """Flask-Login loader: the user only if the server-side session is live."""
+    token = session.get(SESSION_KEY)
+    if not token:
+        return None
+    row = db.session.scalar(
+        sa.select(UserSession).where(UserSession.token_hash == _hash_token(token))
+    )
+    if row is None or str(row.user_id) != str(user_id):
+        return None
+    now = utcnow()
+    idle = timedelta(minutes=current_app.config["SESSION_IDLE_MINUTES"])
+    absolute = timedelta(hours=current_app.config["SESSION_ABSOLUTE_HOURS"])
+    if now - row.last_seen_at > idle or now - row.created_at > absolute:
+        db.session.delete(row)
+        db.session.commit()
+        session.clear()
+        return None
+    if (now - row.last_seen_at).total_seconds() > 60:
+        row.last_seen_at = now
+        db.session.commit()
+    user = row.user
+    return user if user.is_active else None
+
+
+def end_session() -> None:
+    """Log out on the server: the token is deleted, the cookie emptied."""
+    token = session.get(SESSION_KEY)
+    if token:
+        db.session.execute(sa.delete(UserSession).where(UserSession.token_hash == _hash_token(token)))
+    session.clear()
+
+
+def revoke_sessions(user: User) -> None:
+    """Invalidate every session of ``user`` (deactivation, password reset)."""
+    db.session.execute(sa.delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def password_problem(password: str, login_id: str = "") -> str | None:
+    """Return a Japanese message if ``password`` is too weak, else None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return f"パスワードは{MIN_PASSWORD_LENGTH}文字以上にしてください。"
+    if login_id and login_id.lower() in password.lower():
+        return "パスワードにログインIDを含めないでください。"
+    kinds = sum(
+        any(pred(c) for c in password)
+        for pred in (str.isdigit, str.islower, str.isupper, lambda c: not c.isalnum())
+    )
+    if kinds < 2:
+        return "パスワードには英字・数字・記号のうち2種類以上を含めてください。"
+    return None
+
+
+def change_password(user: User, new_password: str) -> None:
+    user.set_password(new_password)
+    user.must_change_password = False
+    audit.record("password_changed", user=user)
+
+
+def generate_initial_password() -> str:
+    """A one-time password for a new user, readable on a printed notice."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(12))

@@ -1,0 +1,96 @@
+"""Login, logout and password change."""
+
+from urllib.parse import urlsplit
+
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from portal.access import AUTHENTICATED
+from portal.access import PUBLIC
+from portal.access import policy
+from portal.auth import bp
+from portal.auth import services
+from portal.auth.forms import LoginForm
+from portal.auth.forms import PasswordChangeForm
+from portal.extensions import db
+from portal.extensions import limiter
+
+
+def _login_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("main.dashboard")
+
+
+@bp.get("/login")
+@policy(PUBLIC)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.dashboard"))
+    return render_template("auth/login.html", form=LoginForm())
+
+
+@bp.post("/login")
+@policy(PUBLIC)
+@limiter.limit(_login_limit, methods=["POST"])
+def login_submit():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = services.authenticate(form.login_id.data.strip(), form.password.data)
+        except services.LoginRefused as refused:
+            form.password.errors.append(refused.message)
+        else:
+            services.start_session(user, request.remote_addr or "")
+            if user.must_change_password:
+                flash("初回ログインです。パスワードを変更してください。", "info")
+                return redirect(url_for("auth.password"))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 200
+
+
+@bp.post("/logout")
+@policy(AUTHENTICATED)
+def logout():
+    from portal import audit
+
+    audit.record("logout")
+    services.end_session()
+    db.session.commit()
+    flash("ログアウトしました。", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.get("/password")
+@policy(AUTHENTICATED)
+def password():
+    return render_template("auth/password.html", form=PasswordChangeForm())
+
+
+@bp.post("/password")
+@policy(AUTHENTICATED)
+def password_submit():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current_password.data):
+            form.current_password.errors.append("現在のパスワードが正しくありません。")
+        elif problem := services.password_problem(form.new_password.data, current_user.login_id):
+            form.new_password.errors.append(problem)
+        elif form.new_password.data == form.current_password.data:
+            form.new_password.errors.append("現在と異なるパスワードを設定してください。")
+        else:
+            services.change_password(current_user, form.new_password.data)
+            db.session.commit()
+            flash("パスワードを変更しました。", "success")
+            return redirect(url_for("main.dashboard"))
+    return render_template("auth/password.html", form=form)

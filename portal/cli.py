@@ -1,0 +1,93 @@
+"""The ``ossdesk`` command: a Flask CLI group bound to the app in ``wsgi.py``."""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+from flask.cli import with_appcontext
+
+from portal.config import ROOT
+
+
+def _load_app():
+    sys.path.insert(0, str(ROOT))
+    import wsgi
+
+    return wsgi.app
+
+
+@click.group(cls=FlaskGroup, create_app=_load_app, add_version_option=False,
+             set_debug_flag=False, load_dotenv=False)
+def main():
+    """ossdesk — OSS bulk filing portal."""
+
+
+@main.command("oss-simulator", context_settings={"ignore_unknown_options": True})
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("OSS_PORT", "5001")),
+              show_default="OSS_PORT or 5001")
+def oss_simulator(host: str, port: int):
+    """Run the OSS simulator (both back-ends) as its own HTTP service."""
+    from oss.simulator.server import serve
+
+    click.echo(f"OSS simulator on http://{host}:{port}/ (mlit: /mlit, kei: /kei)")
+    serve(host, port)
+
+
+@click.command("worker")
+@click.option("--queue", "queues", multiple=True, default=["default"], show_default=True)
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+@with_appcontext
+def worker(queues, burst):
+    """Run a real RQ worker (with scheduler) against REDIS_URL."""
+    from jobs.worker import run_worker
+
+    if not current_app.config["REDIS_URL"]:
+        raise click.UsageError("REDIS_URL is not set: `ossdesk up` runs the embedded worker.")
+    run_worker(current_app._get_current_object(), list(queues), burst=burst)
+
+
+@click.command("seed-demo")
+@with_appcontext
+def seed_demo():
+    """Create the demo organisations and users once."""
+    from portal.demo import seed
+
+    logins = seed()
+    click.echo(f"{len(logins)} demo logins ready.")
+
+
+@click.command("up")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@with_appcontext
+def up(host):
+    """Run web app, job worker and OSS simulator together (Ctrl-C stops all)."""
+    from portal.runner import run_all
+
+    run_all(current_app._get_current_object(), host)
+
+
+@click.group("keys")
+def keys():
+    """Encryption-key maintenance."""
+
+
+@keys.command("rotate")
+@with_appcontext
+def keys_rotate():
+    """Re-wrap every encrypted value under the keyring's primary key."""
+    from portal.keys import rotate_all
+
+    counts = rotate_all()
+    for name, (seen, changed) in counts.items():
+        click.echo(f"{name}: {changed} of {seen} re-wrapped")
+
+
+def init_app(app) -> None:
+    for command in (worker, seed_demo, up, keys):
+        app.cli.add_command(command)

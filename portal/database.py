@@ -1,0 +1,36 @@
+"""Engine settings: SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE.
+
+A deferred SQLite transaction that reads and later writes can fail with
+SQLITE_BUSY despite the busy timeout; starting every transaction with
+``BEGIN IMMEDIATE`` makes writers queue instead. Transactions are kept short:
+nothing holds one across an HTTP call.
+"""
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+
+def _sqlite_connect(dbapi_connection, _record):
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+
+
+def configure_engine(engine: Engine, begin: str = "IMMEDIATE") -> None:
+    """Apply the SQLite settings; ``begin`` is IMMEDIATE except in unit tests,
+    where test code and requests interleave on one thread."""
+    if engine.dialect.name != "sqlite" or event.contains(engine, "connect", _sqlite_connect):
+        return
+    if begin not in ("IMMEDIATE", "DEFERRED"):
+        raise ValueError("SQLITE_BEGIN must be IMMEDIATE or DEFERRED")
+    statement = f"BEGIN {begin}"
+
+    def _sqlite_begin(conn):
+        conn.exec_driver_sql(statement)
+
+    event.listen(engine, "connect", _sqlite_connect)
+    event.listen(engine, "begin", _sqlite_begin)

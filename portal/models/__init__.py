@@ -1,0 +1,39 @@
+"""All models, imported so that metadata and migrations see every table."""
+
+from portal.models.audit import AuditEvent
+from portal.models.change_request import ChangeKind
+from portal.models.change_request import ChangeRequest
+from portal.models.change_request import ChangeStatus
+from portal.models.job_run import JobRun
+from portal.models.job_run import JobStatus
+from portal.models.org import AgentRequesterLink
+from portal.models.org import Branch
+from portal.models.org import Organization
+from portal.models.org import OrgKind
+from portal.models.oss_account import Backend
+from portal.models.oss_account import OssAccount
+from portal.models.oss_account import OssAccountSecret
+from portal.models.oss_account import PaymentMode
+from portal.models.user import Role
+from portal.models.user import User
+from portal.models.user import UserSession
+
+__all__ = [
+    "AgentRequesterLink",
+    "AuditEvent",
+    "Backend",
+    "Branch",
+    "ChangeKind",
+    "ChangeRequest",
+    "ChangeStatus",
+    "JobRun",
+    "JobStatus",
+    "OrgKind",
+    "Organization",
+    "OssAccount",
+    "OssAccountSecret",
+    "PaymentMode",
+    "Role",
+    "User",
+    "UserSession",
+]

@@ -1,0 +1,1 @@
+"""Organisation, user and account rules (the service layer; views stay thin)."""

@@ -1,0 +1,181 @@
+"""Operations on organisations, branches, users and OSS accounts."""
+
+import re
+
+import sqlalchemy as sa
+
+from portal import audit
+from portal import vault
+from portal.auth.services import generate_initial_password
+from portal.auth.services import revoke_sessions
+from portal.extensions import db
+from portal.models import AgentRequesterLink
+from portal.models import Backend
+from portal.models import Branch
+from portal.models import Organization
+from portal.models import OrgKind
+from portal.models import OssAccount
+from portal.models import OssAccountSecret
+from portal.models import PaymentMode
+from portal.models import Role
+from portal.models import User
+from portal.orgs.rules import RuleViolation
+from portal.orgs.rules import ensure_admin_remains
+from portal.orgs.rules import roles_for_org
+
+LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+
+
+def check_login_id(login_id: str) -> None:
+    if not LOGIN_ID_RE.match(login_id):
+        raise RuleViolation(
+            "ログインIDは半角英数字と . _ - で3〜40文字にしてください。", field="login_id"
+        )
+    exists = db.session.scalar(
+        sa.select(User.id).where(User.login_id == login_id).execution_options(
+            skip_tenant_scope=True
+        )
+    )
+    if exists:
+        raise RuleViolation("このログインIDは既に使われています。", field="login_id")
+
+
+def create_user(org: Organization, *, login_id: str, display_name: str, role: Role,
+                branch_id: int | None = None, password: str | None = None) -> tuple[User, str]:
+    """Create a user with a one-time initial password; return it once."""
+    check_login_id(login_id)
+    if role not in roles_for_org(org):
+        raise RuleViolation("この組織では選択できない権限です。", field="role")
+    if branch_id is not None and db.session.get(Branch, branch_id) is None:
+        raise RuleViolation("拠点が見つかりません。", field="branch_id")
+    initial = password or generate_initial_password()
+    user = User(org_id=org.id, login_id=login_id, display_name=display_name, role=role,
+                branch_id=branch_id, must_change_password=password is None)
+    user.organization = org
+    user.set_password(initial)
+    db.session.add(user)
+    db.session.flush()
+    audit.record("user_created", target=f"user:{user.id}", login=login_id, role=role.value)
+    return user, initial
+
+
+def update_user(user: User, *, display_name: str, role: Role, branch_id: int | None) -> None:
+    ensure_admin_remains(user, new_role=role)
+    if role not in roles_for_org(user.organization):
+        raise RuleViolation("この組織では選択できない権限です。", field="role")
+    user.display_name = display_name
+    user.role = role
+    user.branch_id = branch_id
+    audit.record("user_updated", target=f"user:{user.id}", role=role.value)
+
+
+def set_user_active(user: User, active: bool) -> None:
+    if not active:
+        ensure_admin_remains(user, deactivate=True)
+        revoke_sessions(user)
+    user.active = active
+    audit.record("user_activated" if active else "user_deactivated", target=f"user:{user.id}")
+
+
+def reset_password(user: User) -> str:
+    """Give ``user`` a new one-time password (shown once) and end its sessions."""
+    initial = generate_initial_password()
+    user.set_password(initial)
+    user.must_change_password = True
+    user.locked_until = None
+    revoke_sessions(user)
+    audit.record("password_reset", target=f"user:{user.id}")
+    return initial
+
+
+def rename_org(org: Organization, name: str) -> None:
+    old = org.name
+    org.name = name
+    audit.record("org_renamed", target=f"org:{org.id}", before=old, after=name)
+
+
+def save_branch(org: Organization, branch: Branch | None, *, name: str, address: str,
+                kei_manager_name: str) -> Branch:
+    created = branch is None
+    if created:
+        branch = Branch(org_id=org.id)
+        db.session.add(branch)
+    branch.name = name
+    branch.address = address
+    branch.kei_manager_name = kei_manager_name
+    db.session.flush()
+    audit.record("branch_created" if created else "branch_updated", target=f"branch:{branch.id}")
+    return branch
+
+
+def onboard_organization(*, kind: OrgKind, name: str, admin_login_id: str, admin_name: str,
+                         registration_number: str = "", address: str = "", phone: str = "",
+                         email: str = "", agent: Organization | None = None,
+                         **bank) -> tuple[Organization, User, str]:
+    """Register an organisation with its main branch and first admin.
+
+    When ``agent`` is given (an agent onboarding its requester), the requester
+    is linked to that agent.
+    """
+    if agent is not None and (kind != OrgKind.REQUESTER or not agent.kind.is_agent):
+        raise RuleViolation("代理人が登録できるのは依頼人の組織だけです。", field="kind")
+    if kind in (OrgKind.GYOSEISHOSHI, OrgKind.GYOSEISHOSHI_CORP) and not registration_number:
+        raise RuleViolation("行政書士の登録番号を入力してください。", field="registration_number")
+    org = Organization(kind=kind, name=name, registration_number=registration_number,
+                       address=address, phone=phone, email=email, **bank)
+    db.session.add(org)
+    db.session.flush()
+    save_branch(org, None, name="本店", address=address, kei_manager_name="")
+    role = Role.ASSOCIATION if kind == OrgKind.ASSOCIATION else Role.ADMIN
+    admin, initial = create_user(org, login_id=admin_login_id, display_name=admin_name, role=role)
+    if agent is not None:
+        link_requester(agent, org)
+    audit.record("org_onboarded", target=f"org:{org.id}", kind=kind.value)
+    return org, admin, initial
+
+
+def link_requester(agent: Organization, requester: Organization) -> AgentRequesterLink:
+    if not agent.kind.is_agent or requester.kind != OrgKind.REQUESTER:
+        raise RuleViolation("紐付けできるのは代理人と依頼人の組み合わせだけです。")
+    link = AgentRequesterLink(agent_org_id=agent.id, requester_org_id=requester.id)
+    db.session.add(link)
+    db.session.flush()
+    audit.record("requester_linked", target=f"link:{link.id}", org_id=agent.id,
+                 agent=agent.id, requester=requester.id)
+    return link
+
+
+def set_org_active(org: Organization, active: bool) -> None:
+    org.active = active
+    audit.record("org_reactivated" if active else "org_suspended", target=f"org:{org.id}")
+
+
+def save_oss_account(org: Organization, account: OssAccount | None, *, backend: Backend,
+                     bulk_user_id: str, payment_mode: PaymentMode,
+                     branch_id: int | None) -> OssAccount:
+    if account is None:
+        account = OssAccount(org_id=org.id, backend=backend)
+        db.session.add(account)
+    account.bulk_user_id = bulk_user_id
+    account.payment_mode = payment_mode
+    account.branch_id = branch_id
+    db.session.flush()
+    audit.record("oss_account_saved", target=f"oss_account:{account.id}", backend=backend.value)
+    return account
+
+
+def set_account_secret(account: OssAccount, secret: str, user: User | None) -> OssAccountSecret:
+    """Store a new password version; submissions made earlier keep theirs."""
+    version = (account.current_secret.version + 1) if account.current_secret else 1
+    row = OssAccountSecret(org_id=account.org_id, account_id=account.id, version=version,
+                           ciphertext="", created_by_id=user.id if user else None)
+    row.ciphertext = vault.encrypt(vault.current_keyring(), secret.encode(), row.aad())
+    db.session.add(row)
+    account.secrets.append(row)
+    db.session.flush()
+    audit.record("oss_secret_changed", target=f"oss_account:{account.id}", version=version)
+    return row
+
+
+def read_account_secret(row: OssAccountSecret) -> str:
+    return vault.decrypt(vault.current_keyring(), row.ciphertext, row.aad()).decode()

@@ -1,0 +1,51 @@
+"""Template globals: navigation by role and display helpers."""
+
+from datetime import timedelta
+from datetime import timezone
+
+from flask import url_for
+from flask_login import current_user
+
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def jst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Format a naive-UTC datetime in Japan time."""
+    if value is None:
+        return ""
+    return value.replace(tzinfo=timezone.utc).astimezone(JST).strftime(fmt)
+
+
+# (label, endpoint, roles, agent_only). The menu shows only what the user may open;
+# the route policies enforce the same independently.
+NAV = [
+    ("ホーム", "main.dashboard", {"admin", "staff", "association"}, False),
+    ("申請データ作成", "main.procedures", {"staff"}, False),
+    ("ユーザー管理", "admin.users", {"admin"}, False),
+    ("拠点管理", "admin.branches", {"admin"}, False),
+    ("一括利用者アカウント", "admin.oss_accounts", {"admin"}, True),
+    ("依頼人", "admin.requesters", {"admin"}, True),
+    ("組織情報・変更等申込", "admin.organization", {"admin"}, False),
+    ("操作履歴", "admin.audit_log", {"admin"}, False),
+    ("会員組織", "association.organizations", {"association"}, False),
+    ("変更等申込の審査", "association.change_requests", {"association"}, False),
+    ("操作履歴(全体)", "association.audit_log", {"association"}, False),
+    ("システム状態", "association.system", {"association"}, False),
+]
+
+
+def nav_items() -> list[tuple[str, str]]:
+    if not current_user.is_authenticated:
+        return []
+    role = current_user.role.value
+    is_agent = current_user.organization.kind.is_agent
+    return [
+        (label, url_for(endpoint))
+        for label, endpoint, roles, agent_only in NAV
+        if role in roles and (is_agent or not agent_only)
+    ]
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters["jst"] = jst
+    app.jinja_env.globals["nav_items"] = nav_items

@@ -1,0 +1,101 @@
+"""Tenant scoping, in one place.
+
+Every ORM query issued while a request is served for a logged-in user gets,
+for each mapped class that defines ``tenant_criteria(scope)``, that criterion
+added by SQLAlchemy's ``with_loader_criteria``. Views therefore cannot load a
+row of another organisation, whatever id they are given. Association staff
+(協会) see every organisation. Code outside a request (jobs, CLI) runs
+unscoped and takes ids it was given by scoped code.
+
+Every mapped class must either define ``tenant_criteria`` or declare
+``__tenant_global__ = True``; a test enforces this (fail closed).
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import g
+from flask import has_request_context
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import with_loader_criteria
+
+from portal.extensions import db
+
+
+@dataclass(frozen=True)
+class Scope:
+    org_id: int
+    linked_org_ids: frozenset[int]
+    all_orgs: bool = False
+
+    @property
+    def visible_org_ids(self) -> frozenset[int]:
+        return self.linked_org_ids | {self.org_id}
+
+
+def tenant_models() -> list[type]:
+    return [
+        m.class_
+        for m in db.Model.registry.mappers
+        if hasattr(m.class_, "tenant_criteria")
+    ]
+
+
+def scope_for(user) -> Scope:
+    """Build the scope of ``user`` (unscoped query: the links decide visibility)."""
+    from portal.models import AgentRequesterLink
+
+    if user.is_association:
+        return Scope(org_id=user.org_id, linked_org_ids=frozenset(), all_orgs=True)
+    rows = db.session.execute(
+        sa.select(AgentRequesterLink.agent_org_id, AgentRequesterLink.requester_org_id)
+        .where(
+            AgentRequesterLink.active.is_(True),
+            sa.or_(
+                AgentRequesterLink.agent_org_id == user.org_id,
+                AgentRequesterLink.requester_org_id == user.org_id,
+            ),
+        )
+        .execution_options(skip_tenant_scope=True)
+    ).all()
+    linked = {a if r == user.org_id else r for a, r in rows}
+    return Scope(org_id=user.org_id, linked_org_ids=frozenset(linked))
+
+
+def set_scope(scope: Scope | None) -> None:
+    g.tenant_scope = scope
+
+
+def current_scope() -> Scope | None:
+    if not has_request_context():
+        return None
+    return g.get("tenant_scope")
+
+
+def _add_tenant_criteria(execute_state) -> None:
+    if not execute_state.is_select or execute_state.execution_options.get("skip_tenant_scope"):
+        return
+    scope = current_scope()
+    if scope is None or scope.all_orgs:
+        return
+    options = [
+        with_loader_criteria(model, model.tenant_criteria(scope), include_aliases=True)
+        for model in tenant_models()
+    ]
+    execute_state.statement = execute_state.statement.options(*options)
+
+
+def init_app(app) -> None:
+    if not event.contains(Session, "do_orm_execute", _add_tenant_criteria):
+        event.listen(Session, "do_orm_execute", _add_tenant_criteria)
+
+
+def get_or_404(model, ident):
+    """Load ``model`` by id through a scoped SELECT (never the identity map alone)."""
+    from flask import abort
+
+    row = db.session.scalar(sa.select(model).where(model.id == ident))
+    if row is None:
+        abort(404)
+    return row

@@ -1,0 +1,17 @@
+// ossdesk's own script: small behaviours that the CSP forbids inline.
+document.addEventListener("click", (event) => {
+  const el = event.target.closest("[data-action='print']");
+  if (el) {
+    event.preventDefault();
+    window.print();
+  }
+});
+
+// A 401/403/5xx answer to an htmx request still shows its message.
+document.addEventListener("htmx:beforeSwap", (event) => {
+  const status = event.detail.xhr.status;
+  if (status >= 400 && event.detail.xhr.getResponseHeader("HX-Retarget")) {
+    event.detail.shouldSwap = true;
+    event.detail.isError = false;
+  }
+});
