@@ -65,6 +65,8 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from faq import manage as faq_manage
+    from faq import views as faq_views
     from portal.admin import bp as admin_bp
     from portal.association import bp as association_bp
     from portal.auth import bp as auth_bp
@@ -74,3 +76,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(association_bp, url_prefix="/association")
+    app.register_blueprint(faq_views.bp)
+    app.register_blueprint(faq_manage.bp, url_prefix="/association")

@@ -89,5 +89,7 @@ def keys_rotate():
 
 
 def init_app(app) -> None:
-    for command in (worker, seed_demo, up, keys):
+    from faq.cli import faq
+
+    for command in (worker, seed_demo, up, keys, faq):
         app.cli.add_command(command)

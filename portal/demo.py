@@ -33,6 +33,10 @@ def _password() -> str:
 
 def seed() -> list[dict]:
     """Create the demo organisations once; return the demo logins."""
+    from faq.starter import seed_if_empty
+
+    seed_if_empty()  # the starter FAQ, into an empty FAQ only
+    db.session.commit()
     path = instance_dir() / DEMO_FILE
     exists = db.session.scalar(sa.select(User.id).where(User.login_id == "demo-admin"))
     if exists and path.exists():

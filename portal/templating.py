@@ -31,6 +31,8 @@ NAV = [
     ("変更等申込の審査", "association.change_requests", {"association"}, False),
     ("操作履歴(全体)", "association.audit_log", {"association"}, False),
     ("システム状態", "association.system", {"association"}, False),
+    ("FAQ管理", "faq_admin.entries", {"association"}, False),
+    ("お知らせ管理", "faq_admin.notices", {"association"}, False),
 ]
 
 

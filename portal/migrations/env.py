@@ -46,6 +46,13 @@ def get_metadata():
     return target_db.metadata
 
 
+def include_name(name, type_, parent_names):
+    """Leave out search objects that migrations create by hand, not the models:
+    SQLite FTS5 tables with their shadow tables (``*_fts*``) and pg_trgm
+    indexes (``trgm_*``). Autogenerate would otherwise drop them."""
+    return not (name and ("_fts" in name or name.startswith("trgm_")))
+
+
 def run_migrations_offline():
     """Run migrations in 'offline' mode.
 
@@ -88,6 +95,7 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    conf_args.setdefault("include_name", include_name)
 
     connectable = get_engine()
 

@@ -18,6 +18,8 @@ from portal.models.user import Role
 from portal.models.user import User
 from portal.models.user import UserSession
 
+import faq.models  # noqa: E402,F401,I001  (FAQ and notice tables; global content)
+
 __all__ = [
     "AgentRequesterLink",
     "AuditEvent",

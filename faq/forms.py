@@ -1,0 +1,81 @@
+"""Forms for association staff: categories, FAQ entries, notices.
+
+Dates are entered in Japan time and handed to services as naive UTC.
+"""
+
+from datetime import datetime
+from datetime import timezone
+
+from flask_wtf import FlaskForm
+from wtforms import DateTimeLocalField
+from wtforms import IntegerField
+from wtforms import SelectField
+from wtforms import StringField
+from wtforms import TextAreaField
+from wtforms.validators import DataRequired
+from wtforms.validators import InputRequired
+from wtforms.validators import Length
+from wtforms.validators import NumberRange
+from wtforms.validators import Optional
+
+from faq.models import NoticeKind
+from portal.models.base import utcnow
+from portal.templating import JST
+
+REQUIRED = "入力してください。"
+MARKDOWN_HELP = ("段落は空行で区切ります。「- 」で始まる行は箇条書き、「**強調**」は太字、"
+                 "「[文字](https://…)」はリンクになります。HTML タグはそのまま文字として表示されます。")
+
+
+class JstDateTimeField(DateTimeLocalField):
+    """A ``datetime-local`` input read as Japan time; ``data`` is naive UTC."""
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, format="%Y-%m-%dT%H:%M", **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            local = datetime.strptime(valuelist[0].strip(), self.format[0])
+        except ValueError:
+            self.data = None
+            raise ValueError("日時は「2026-01-31T09:00」の形式で入力してください。") from None
+        self.data = local.replace(tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
+
+    def _value(self):
+        if self.raw_data:
+            return " ".join(self.raw_data)
+        if self.data is None:
+            return ""
+        return self.data.replace(tzinfo=timezone.utc).astimezone(JST).strftime(self.format[0])
+
+
+class CategoryForm(FlaskForm):
+    name = StringField("カテゴリ名", [DataRequired(REQUIRED), Length(max=80)])
+    sort_order = IntegerField("表示順", [Optional(), NumberRange(min=0, max=100000)], default=0,
+                              description="小さい順に表示します。")
+
+
+class EntryForm(FlaskForm):
+    category_id = SelectField("カテゴリ", coerce=int)
+    question = StringField("質問", [DataRequired(REQUIRED), Length(max=300)])
+    answer = TextAreaField("回答", [DataRequired(REQUIRED), Length(max=10000)],
+                           description=MARKDOWN_HELP, render_kw={"rows": 12})
+    keywords = StringField("検索キーワード", [Optional(), Length(max=200)],
+                           description="本文にない言い換えを空白区切りで入力すると、検索で見つかりやすくなります。")
+    sort_order = IntegerField("表示順", [Optional(), NumberRange(min=0, max=100000)], default=0)
+
+
+class NoticeForm(FlaskForm):
+    kind = SelectField("種別", choices=[(k.value, k.label) for k in NoticeKind])
+    title = StringField("件名", [DataRequired(REQUIRED), Length(max=200)])
+    body = TextAreaField("本文", [DataRequired(REQUIRED), Length(max=10000)],
+                         description=MARKDOWN_HELP, render_kw={"rows": 10})
+    publish_from = JstDateTimeField("掲載開始(日本時間)", [InputRequired(REQUIRED)], default=utcnow)
+    publish_until = JstDateTimeField("掲載終了(日本時間)", [Optional()],
+                                     description="空欄なら掲載を続けます。")
+    outage_start = JstDateTimeField("停止開始(日本時間)", [Optional()],
+                                    description="メンテナンスのときだけ入力します。")
+    outage_end = JstDateTimeField("停止終了(日本時間)", [Optional()])
