@@ -9,6 +9,7 @@ from datetime import timezone
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms import IntegerField
+from wtforms import SelectChoice
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
@@ -69,7 +70,7 @@ class EntryForm(FlaskForm):
 
 
 class NoticeForm(FlaskForm):
-    kind = SelectField("種別", choices=[(k.value, k.label) for k in NoticeKind])
+    kind = SelectField("種別", choices=[SelectChoice(k.value, k.label) for k in NoticeKind])
     title = StringField("件名", [DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("本文", [DataRequired(REQUIRED), Length(max=10000)],
                          description=MARKDOWN_HELP, render_kw={"rows": 10})

@@ -25,7 +25,7 @@ MAX_IMPORT_BYTES = 2 * 1024 * 1024
 QUESTION_BULLETS = ("•", "●")
 ANSWER_INDENT = 4
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#!|~&])")
-_LIST_LIKE = re.compile(r"^([-+]|\d+[.)])(\s|$)")
+_LINE_START = re.compile(r"^(?:([-+=])|(\d+)(?=[.)](\s|$)))")
 _SUBHEADING = re.compile(r"^[(（【■◆].{1,30}[)）】]?$")
 _DECLARATIONS = re.compile(r"<!ENTITY|<!DOCTYPE[^>]*\[", re.IGNORECASE)
 _HTML_PARSER = lxml_html.HTMLParser(no_network=True, remove_comments=True, remove_pis=True,
@@ -39,7 +39,9 @@ class ImportFormatError(Exception):
 def escape_markdown(text: str) -> str:
     """Backslash-escape what Markdown would otherwise interpret."""
     escaped = _MD_SPECIAL.sub(r"\\\1", text)
-    return _LIST_LIKE.sub(lambda m: "\\" + m.group(0), escaped)
+    # A leading "-", "+", "=" or "1." could start a list, a rule or a heading underline.
+    return _LINE_START.sub(lambda m: "\\" + m.group(1) if m.group(1) else m.group(2) + "\\",
+                           escaped)
 
 
 def _line_markdown(line: str, after_blank: bool) -> str:

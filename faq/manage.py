@@ -11,6 +11,7 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from wtforms import SelectChoice
 
 from faq import search
 from faq import services
@@ -82,7 +83,7 @@ def entries():
 def entry_edit(entry_id: int | None = None):
     entry = get_or_404(FaqEntry, entry_id) if entry_id else None
     form = EntryForm(obj=entry)
-    form.category_id.choices = [(c.id, c.name) for c in _categories()]
+    form.category_id.choices = [SelectChoice(c.id, c.name) for c in _categories()]
     fields = ("category_id", "question", "answer", "keywords", "sort_order")
 
     def save():
