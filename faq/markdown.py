@@ -5,6 +5,8 @@ code blocks and tables are off; links must be http(s), mailto or site-relative;
 headings start at level 3 so an answer never outranks the page's own headings.
 """
 
+from functools import lru_cache
+
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -42,8 +44,9 @@ def render(source: str) -> Markup:
     return Markup(_MD.renderer.render(tokens, _MD.options, {}))
 
 
+@lru_cache(maxsize=4096)
 def plain_text(source: str) -> str:
-    """The visible text of ``source`` (for search, snippets and previews)."""
+    """The visible text of ``source`` (for search and snippets; cached, as every hit needs it)."""
     lines: list[str] = []
     current: list[str] = []
     for token in _MD.parse(source or ""):

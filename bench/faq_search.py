@@ -1,0 +1,261 @@
+"""Benchmark FAQ search: 10,000 generated entries, indexed search against a LIKE scan.
+
+Usage::
+
+    .venv/bin/python bench/faq_search.py [--entries 10000] [--queries 400] [--postgres]
+
+Builds a throw-away database through the migrations (SQLite by default; with
+``--postgres`` also a throw-away PostgreSQL server, as the tests start it),
+generates entries from a domain vocabulary with a Zipf-like word frequency,
+then times a fixed mix of queries (seeded, so runs are comparable). Query
+terms are the domain terms, which sit at log-uniform frequency ranks; the
+report prints how many rows the queries match.
+
+* ``index`` / ``LIKE``: time of the SQL that ``search`` sends (the page of 20
+  ranked ids, plus the count when the page is full), through the index (FTS5
+  trigram / pg_trgm) and as a plain ``LIKE`` scan (on PostgreSQL with index
+  scans disabled for the baseline);
+* ``full``: the whole ``faq.search.search`` call (SQL, ORM, highlighting).
+
+Prints p50/p95 per query class and the speed-up ratio of the LIKE scan over
+the indexed search. Targets: p95 under 5 ms, ratio at least 20x.
+"""
+
+import argparse
+import math
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from contextlib import nullcontext
+from pathlib import Path
+
+import sqlalchemy as sa
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("OSSDESK_INSTANCE", tempfile.mkdtemp(prefix="ossdesk-bench-"))
+
+TERMS = """電子証明書 有効期限 継続検査 新車新規登録 中古新規登録 移転登録 変更登録 一時抹消登録
+永久抹消登録 記載変更 保管場所証明 保安基準適合証 自賠責保険 受付番号リスト 識別番号 到達番号パスワード
+一括利用者アカウント 代理人証明書 依頼人 代理人 管理者ユーザー 担当者ユーザー 補正要求 却下 再申請
+申請データ再利用 中断予約 受付審査中 申請エラー 手続完了 ダイレクト納付 まとめ払い 自動車重量税
+検査手数料 技術情報管理手数料 運輸支局 軽自動車検査協会 軽証明書等管理業者名 行政書士 行政書士法人
+商業登記電子証明書 行政書士電子証明書 変更等申込 口座振替 利用料金 利用時間 メンテナンス 年末年始
+ハイブリッド申請 電子委任状 印鑑証明書 委任状 住所コード 丁目 番地 例外コード 都道府県 OCRシート
+車台番号 自動車登録番号 使用の本拠の位置 所有者 使用者 譲渡証明書 完成検査終了証 登録識別情報等通知書
+状況の照会 メッセージ 期限等のお知らせ 紙書類 窓口 郵送 書留 CD-R DVD-R パスワード再設定
+ユーザー管理 拠点管理 組織情報 ブラウザ クライアント証明書 セキュリティ 審査 送信 取下げ 申請用パスワード
+公用車 事業用 貸渡 複合申請 受任者情報 利用開始日 失効 認証局 法務局 登記事項証明書""".split()
+
+SENTENCES = [
+    "{a}について確認してください。", "{a}と{b}は別の手続です。", "{a}の前に{b}を済ませます。",
+    "{a}が必要な場合は{b}も用意します。", "{a}は{b}の画面から行えます。",
+    "{a}を変更したときは{b}を提出してください。", "{a}に不備があると{b}になります。",
+    "詳しくは{a}の案内をご覧ください。", "{a}の扱いは{b}によって異なります。",
+    "{a}と{b}と{c}の関係を説明します。",
+]
+QUESTIONS = ["{a}とは何ですか。", "{a}はどこで確認できますか。", "{a}の手続を教えてください。",
+             "{a}と{b}の違いは?", "{a}ができないのはなぜですか。", "{a}を忘れました。"]
+
+
+def level1_kanji(rng: random.Random) -> list[str]:
+    """JIS level-1 kanji (as in everyday text), the domain's own kanji ranked first."""
+    level1 = []
+    for code in range(0x4E00, 0xA000):
+        ch = chr(code)
+        try:
+            encoded = ch.encode("shift_jis")
+        except UnicodeEncodeError:
+            continue
+        if 0x889F <= int.from_bytes(encoded, "big") <= 0x9872:
+            level1.append(ch)
+    domain = sorted({ch for term in TERMS for ch in term if ch in set(level1)})
+    rest = [ch for ch in level1 if ch not in set(domain)]
+    rng.shuffle(domain)
+    rng.shuffle(rest)
+    return domain + rest
+
+
+def vocabulary(rng: random.Random, size: int = 4000) -> tuple[list[str], list[float]]:
+    """Pseudo-words built from the domain's kanji, Zipf-weighted, with the domain terms
+    placed at log-uniform ranks (some very common, most rare, as in real text)."""
+    kanji = level1_kanji(rng)
+    kanji_weights = [1 / (rank + 1) ** 0.7 for rank in range(len(kanji))]
+    katakana = [chr(c) for c in range(ord("ア"), ord("ン") + 1)]
+    words: list[str] = []
+    seen = set(TERMS)
+    while len(words) < size:
+        if rng.random() < 0.2:
+            word = "".join(rng.choices(katakana, k=rng.randint(3, 5)))
+        else:
+            word = "".join(rng.choices(kanji, weights=kanji_weights, k=rng.randint(2, 4)))
+        if word not in seen:
+            seen.add(word)
+            words.append(word)
+    for term in TERMS:
+        words.insert(int(math.exp(rng.uniform(math.log(3), math.log(size)))), term)
+    weights = [1 / (rank + 1) for rank in range(len(words))]
+    return words, weights
+
+
+def generate(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    words, weights = vocabulary(rng)
+
+    def fill(template: str) -> str:
+        a, b, c = rng.choices(words, weights=weights, k=3)
+        return template.format(a=a, b=b, c=c)
+
+    entries = []
+    for n in range(count):
+        question = fill(rng.choice(QUESTIONS)) + f"(No.{n})"
+        answer = "".join(fill(rng.choice(SENTENCES)) for _ in range(rng.randint(3, 6)))
+        entries.append((question, answer))
+    return entries
+
+
+def query_mix(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    long_terms = [t for t in TERMS if len(t) >= 3]
+    mix = []
+    for _ in range(count):
+        kind = rng.choice(["term", "term", "two-terms", "phrase", "synonym", "short"])
+        if kind == "term":
+            query = rng.choice(long_terms)
+        elif kind == "two-terms":
+            query = " ".join(rng.sample(long_terms, 2))
+        elif kind == "phrase":
+            term = rng.choice(long_terms)
+            cut = rng.randint(1, len(term) - 2)
+            query = f'"{term[:cut]} {term[cut:]}"'
+        elif kind == "synonym":
+            query = rng.choice(["車検", "車庫証明", "印鑑証明", "料金", "保適証", "名義変更"])
+        else:
+            query = rng.choice(["丁目", "番地", "窓口", "郵送", "失効", "審査", "送信", "軽", "紙"])
+        mix.append((kind, query))
+    return mix
+
+
+def load(db, entries) -> None:
+    from faq.models import FaqCategory
+    from faq.models import FaqEntry
+
+    categories = [FaqCategory(name=f"カテゴリ{n}", sort_order=n) for n in range(5)]
+    db.session.add_all(categories)
+    db.session.flush()
+    for start in range(0, len(entries), 1000):
+        db.session.add_all(
+            FaqEntry(category_id=categories[n % 5].id, question=q, answer=a, published=True,
+                     sort_order=n)
+            for n, (q, a) in enumerate(entries[start:start + 1000], start=start))
+        db.session.flush()
+    db.session.commit()
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
+
+
+def time_engine(db, search, parsed, use_index: bool, per_page: int = 20) -> float:
+    """Run the page query, and the count only when ``search`` would (a full first page)."""
+    rows, count = search.statements(search.FAQ, parsed, use_index=use_index)
+    db.session.execute(sa.text("SELECT 1"))  # open the transaction outside the timing
+    if not use_index and db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL enable_bitmapscan = off"))
+        db.session.execute(sa.text("SET LOCAL enable_indexscan = off"))
+    start = time.perf_counter()
+    with search.prefer_index(parsed) if use_index else nullcontext():
+        ranked = db.session.execute(rows).all()
+        if len(ranked) >= per_page:
+            db.session.scalar(count)
+    elapsed = (time.perf_counter() - start) * 1000
+    db.session.rollback()
+    return elapsed
+
+
+def time_full(db, search, raw: str) -> float:
+    start = time.perf_counter()
+    search.search(search.FAQ, raw)
+    elapsed = time.perf_counter() - start
+    db.session.rollback()
+    return elapsed * 1000
+
+
+def run(url: str, label: str, args) -> None:
+    from flask_migrate import upgrade
+
+    from faq import search
+    from faq.text import parse_query
+    from portal import create_app
+    from portal.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True,
+                      "SQLITE_BEGIN": "DEFERRED"})
+    rng = random.Random(20261125)
+    with app.app_context():
+        upgrade()
+        started = time.perf_counter()
+        load(db, generate(rng, args.entries))
+        print(f"\n== {label}: {args.entries} entries loaded and indexed in "
+              f"{time.perf_counter() - started:.1f} s")
+        is_pg = db.engine.dialect.name == "postgresql"
+        if is_pg:
+            db.session.execute(sa.text("ANALYZE faq_entry"))
+            db.session.commit()
+        mix = query_mix(rng, args.queries)
+        for _, raw in mix[:20]:  # warm caches
+            time_engine(db, search, parse_query(raw), True)
+        results: dict[str, dict[str, list[float]]] = {}
+        matches: list[int] = []
+        for kind, raw in mix:
+            parsed = parse_query(raw)
+            bucket = results.setdefault(kind, {"index": [], "like": [], "full": []})
+            bucket["index"].append(time_engine(db, search, parsed, True))
+            bucket["like"].append(time_engine(db, search, parsed, False))
+            bucket["full"].append(time_full(db, search, raw))
+            matches.append(db.session.scalar(search.statements(search.FAQ, parsed)[1]))
+            db.session.rollback()
+        report(results, matches)
+
+
+def report(results, matches) -> None:
+    print(f"{'class':<10} {'n':>4} {'index p50':>10} {'index p95':>10} {'LIKE p50':>9} "
+          f"{'LIKE p95':>9} {'ratio p50':>9} {'full p95':>9}   (ms)")
+    everything = {"index": [], "like": [], "full": []}
+    for kind, bucket in sorted(results.items()) + [("ALL", everything)]:
+        if kind != "ALL":
+            for key in everything:
+                everything[key].extend(bucket[key])
+        index, like = bucket["index"], bucket["like"]
+        ratio = statistics.median(like) / statistics.median(index)
+        print(f"{kind:<10} {len(index):>4} {percentile(index, 50):>10.2f} "
+              f"{percentile(index, 95):>10.2f} {percentile(like, 50):>9.2f} "
+              f"{percentile(like, 95):>9.2f} {ratio:>8.1f}x {percentile(bucket['full'], 95):>9.2f}")
+    total_ratio = sum(everything["like"]) / sum(everything["index"])
+    print(f"total time ratio LIKE/index over all queries: {total_ratio:.1f}x; "
+          f"matches per query: median {statistics.median(matches):.0f}, "
+          f"p95 {percentile(matches, 95):.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--entries", type=int, default=10_000)
+    parser.add_argument("--queries", type=int, default=400)
+    parser.add_argument("--postgres", action="store_true", help="also run on PostgreSQL")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="ossdesk-bench-db-"))
+    run(f"sqlite:///{workdir / 'bench.db'}", "SQLite FTS5 trigram", args)
+    if args.postgres:
+        from tests.services import PostgresServer
+
+        server = PostgresServer()
+        try:
+            run(server.create_database("ossdesk_bench"), "PostgreSQL pg_trgm", args)
+        finally:
+            server.stop()
+
+
+if __name__ == "__main__":
+    main()
