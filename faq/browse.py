@@ -64,7 +64,8 @@ def notices_context(args) -> dict:
         ctx["results"] = search.search(search.NOTICES, q, facet=kind, page=_page(args),
                                        per_page=PER_PAGE)
         return ctx
-    query = sa.select(Notice).where(search.notice_visible(utcnow())).order_by(*search.NOTICES.order())
+    query = (sa.select(Notice).where(search.notice_visible(utcnow()))
+             .order_by(*search.NOTICES.order()))
     if kind:
         query = query.where(Notice.kind == NoticeKind(kind))
     ctx["listing"] = db.paginate(query, page=_page(args), per_page=PER_PAGE, error_out=False)

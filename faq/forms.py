@@ -3,8 +3,8 @@
 Dates are entered in Japan time and handed to services as naive UTC.
 """
 
+from datetime import UTC
 from datetime import datetime
-from datetime import timezone
 
 from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
@@ -25,7 +25,8 @@ from portal.templating import JST
 
 REQUIRED = "入力してください。"
 MARKDOWN_HELP = ("段落は空行で区切ります。「- 」で始まる行は箇条書き、「**強調**」は太字、"
-                 "「[文字](https://…)」はリンクになります。HTML タグはそのまま文字として表示されます。")
+                 "「[文字](https://…)」はリンクになります。"
+                 "HTML タグはそのまま文字として表示されます。")
 
 
 class JstDateTimeField(DateTimeLocalField):
@@ -43,14 +44,14 @@ class JstDateTimeField(DateTimeLocalField):
         except ValueError:
             self.data = None
             raise ValueError("日時は「2026-01-31T09:00」の形式で入力してください。") from None
-        self.data = local.replace(tzinfo=JST).astimezone(timezone.utc).replace(tzinfo=None)
+        self.data = local.replace(tzinfo=JST).astimezone(UTC).replace(tzinfo=None)
 
     def _value(self):
         if self.raw_data:
             return " ".join(self.raw_data)
         if self.data is None:
             return ""
-        return self.data.replace(tzinfo=timezone.utc).astimezone(JST).strftime(self.format[0])
+        return self.data.replace(tzinfo=UTC).astimezone(JST).strftime(self.format[0])
 
 
 class CategoryForm(FlaskForm):

@@ -153,7 +153,8 @@ def _score(source: Source, groups):
     for alts in groups:
         for alt in alts:
             in_title = sa.case((position(title, alt) > 0, TITLE_WEIGHT), else_=0)
-            count = (sa.func.length(text) - sa.func.length(sa.func.replace(text, alt, ""))) / len(alt)
+            removed = sa.func.length(sa.func.replace(text, alt, ""))
+            count = (sa.func.length(text) - removed) / len(alt)
             parts.append(in_title + count)
     return sum(parts[1:], parts[0]).label("score")
 

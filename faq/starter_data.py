@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (prose: Japanese lines are wide)
 """The starter FAQ shipped with ossdesk, written for this product in our own words.
 
 Facts follow the association's published rules (who may file, what can be

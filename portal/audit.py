@@ -68,4 +68,12 @@ ACTION_LABELS = {
     "org_suspended": "組織の利用停止",
     "org_reactivated": "組織の利用再開",
     "job_started": "ジョブ開始",
+    "faq_category_saved": "FAQカテゴリ保存",
+    "faq_entry_saved": "FAQ保存",
+    "faq_entry_published": "FAQ公開",
+    "faq_entry_unpublished": "FAQ非公開",
+    "faq_imported": "FAQ取り込み",
+    "notice_saved": "お知らせ保存",
+    "notice_published": "お知らせ公開",
+    "notice_unpublished": "お知らせ非公開",
 }

@@ -67,7 +67,8 @@ def test_faq_preview_publish_unpublish_flow(client, tenants):
     db.session.rollback()  # end the test's read snapshot to see what the request wrote
     entry = db.session.scalar(sa.select(FaqEntry))
     assert entry.published is False and entry.sort_order == 5
-    assert "一致する質問: <strong>0</strong> 件" in client.get("/faq?q=新しい質問").get_data(as_text=True)
+    hidden = client.get("/faq?q=新しい質問").get_data(as_text=True)
+    assert "一致する質問: <strong>0</strong> 件" in hidden
     assert client.get(f"/faq/{entry.id}").status_code == 404
 
     client.post(f"/association/faq/{entry.id}/published", data={"published": "1"})

@@ -59,7 +59,8 @@ def test_keywords_are_all_required(any_app, faq_entries):
 def test_quoted_phrases(any_app, faq_entries):
     assert set(found("受付 番号")) == set(ids(faq_entries, "receipt", "scattered"))
     assert found('"受付番号"') == ids(faq_entries, "receipt")
-    assert found("「受付 番号」") == ids(faq_entries, "receipt")  # spaces inside Japanese do not count
+    # Spaces next to Japanese characters do not count.
+    assert found("「受付 番号」") == ids(faq_entries, "receipt")
     assert set(found("data center")) == set(ids(faq_entries, "english"))
     assert found('"center data"') == []
     assert found('"data center"') == ids(faq_entries, "english")

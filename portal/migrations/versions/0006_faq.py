@@ -10,9 +10,10 @@ Revises: 0001
 Create Date: 2026-11-25 19:53:45.026987
 
 """
-from alembic import op
-import sqlalchemy as sa
+import logging
 
+import sqlalchemy as sa
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'
@@ -94,6 +95,11 @@ def _create_search_index():
             op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
             op.execute(f"CREATE INDEX trgm_{table}_search_text ON {table} "
                        "USING gin (search_text gin_trgm_ops)")
+    if dialect == "postgresql" and not op.get_bind().execute(
+            sa.text("SELECT show_trgm('検索')")).scalar():
+        logging.getLogger("alembic").warning(
+            "this database's LC_CTYPE makes no trigrams of Japanese text: FAQ search stays "
+            "correct but cannot use its index; create the database with LC_CTYPE 'C.UTF-8'")
 
 
 def _drop_search_index():
