@@ -59,6 +59,22 @@ def _attempt(form, operation) -> bool:
     return True
 
 
+def _form_page(form, operation, *, saved: str, back: str, template: str, **ctx):
+    """Save and go back to the list, or show the form again (with its preview or errors)."""
+    if _attempt(form, operation):
+        flash(saved, "success")
+        return redirect(url_for(back))
+    return render_template(template, form=form, preview=_previewing(), **ctx)
+
+
+def _toggle_published(model, ident: int, back: str):
+    row = get_or_404(model, ident)
+    services.set_published(row, request.form.get("published") == "1")
+    db.session.commit()
+    flash("公開しました。" if row.published else "非公開にしました。", "success")
+    return redirect(url_for(back))
+
+
 # --- FAQ ---------------------------------------------------------------------------------------
 
 
@@ -90,21 +106,15 @@ def entry_edit(entry_id: int | None = None):
         data = {name: getattr(form, name).data for name in fields}
         services.save_entry(entry, **{**data, "sort_order": data["sort_order"] or 0})
 
-    if _attempt(form, save):
-        flash("FAQ を保存しました。公開状態は一覧で切り替えられます。", "success")
-        return redirect(url_for("faq_admin.entries"))
-    return render_template("faq/manage/entry_form.html", form=form, entry=entry,
-                           preview=_previewing())
+    return _form_page(form, save, saved="FAQ を保存しました。公開状態は一覧で切り替えられます。",
+                      back="faq_admin.entries", template="faq/manage/entry_form.html",
+                      entry=entry)
 
 
 @bp.post("/faq/<int:entry_id>/published")
 @policy("association")
 def entry_publish(entry_id: int):
-    entry = get_or_404(FaqEntry, entry_id)
-    services.set_entry_published(entry, request.form.get("published") == "1")
-    db.session.commit()
-    flash("公開しました。" if entry.published else "非公開にしました。", "success")
-    return redirect(url_for("faq_admin.entries"))
+    return _toggle_published(FaqEntry, entry_id, "faq_admin.entries")
 
 
 @bp.route("/faq/categories", methods=["GET", "POST"])
@@ -117,11 +127,9 @@ def categories(category_id: int | None = None):
     def save():
         services.save_category(category, name=form.name.data, sort_order=form.sort_order.data or 0)
 
-    if _attempt(form, save):
-        flash("カテゴリを保存しました。", "success")
-        return redirect(url_for("faq_admin.categories"))
-    return render_template("faq/manage/categories.html", form=form, category=category,
-                           categories=_categories())
+    return _form_page(form, save, saved="カテゴリを保存しました。", back="faq_admin.categories",
+                      template="faq/manage/categories.html", category=category,
+                      categories=_categories())
 
 
 # --- notices -----------------------------------------------------------------------------------
@@ -147,18 +155,13 @@ def notice_edit(notice_id: int | None = None):
         data = {name: getattr(form, name).data for name in fields}
         services.save_notice(notice, kind=NoticeKind(form.kind.data), **data)
 
-    if _attempt(form, save):
-        flash("お知らせを保存しました。公開状態は一覧で切り替えられます。", "success")
-        return redirect(url_for("faq_admin.notices"))
-    return render_template("notices/manage/notice_form.html", form=form, notice=notice,
-                           preview=_previewing())
+    return _form_page(form, save,
+                      saved="お知らせを保存しました。公開状態は一覧で切り替えられます。",
+                      back="faq_admin.notices", template="notices/manage/notice_form.html",
+                      notice=notice)
 
 
 @bp.post("/notices/<int:notice_id>/published")
 @policy("association")
 def notice_publish(notice_id: int):
-    notice = get_or_404(Notice, notice_id)
-    services.set_notice_published(notice, request.form.get("published") == "1")
-    db.session.commit()
-    flash("公開しました。" if notice.published else "非公開にしました。", "success")
-    return redirect(url_for("faq_admin.notices"))
+    return _toggle_published(Notice, notice_id, "faq_admin.notices")

@@ -78,11 +78,13 @@ def save_entry(entry: FaqEntry | None, *, category_id: int, question: str, answe
     return entry
 
 
-def set_entry_published(entry: FaqEntry, published: bool) -> None:
-    entry.published = published
+def set_published(row: FaqEntry | Notice, published: bool) -> None:
+    """Publish or unpublish an FAQ entry or a notice (audited)."""
+    name = row.__tablename__
+    row.published = published
     db.session.flush()
-    audit.record("faq_entry_published" if published else "faq_entry_unpublished",
-                 target=f"faq_entry:{entry.id}")
+    audit.record(f"{name}_published" if published else f"{name}_unpublished",
+                 target=f"{name}:{row.id}")
 
 
 def check_notice_windows(kind: NoticeKind, publish_from: datetime, publish_until, outage_start,
@@ -118,13 +120,6 @@ def save_notice(notice: Notice | None, *, kind: NoticeKind, title: str, body: st
     db.session.flush()
     audit.record("notice_saved", target=f"notice:{notice.id}", kind=kind.value)
     return notice
-
-
-def set_notice_published(notice: Notice, published: bool) -> None:
-    notice.published = published
-    db.session.flush()
-    audit.record("notice_published" if published else "notice_unpublished",
-                 target=f"notice:{notice.id}")
 
 
 def upsert_entries(entries: list[EntryData], *, publish: bool = True,

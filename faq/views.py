@@ -35,6 +35,13 @@ def _wants_fragment() -> bool:
     return is_htmx() and not is_boosted() and not history_restore
 
 
+def _shown(row):
+    """The row, or 404 when it is not on public display."""
+    if row is None:
+        abort(404)
+    return row
+
+
 def _page_or_fragment(page: str, fragment: str, ctx: dict):
     template = fragment if _wants_fragment() else page
     return vary_on_htmx(make_response(render_template(template, **ctx)))
@@ -51,10 +58,7 @@ def index():
 @bp.get("/faq/<int:entry_id>")
 @policy(PUBLIC)
 def entry(entry_id: int):
-    found = browse.visible_entry(entry_id)
-    if found is None:
-        abort(404)
-    return render_template("faq/entry.html", entry=found)
+    return render_template("faq/entry.html", entry=_shown(browse.visible_entry(entry_id)))
 
 
 @bp.get("/notices")
@@ -68,7 +72,5 @@ def notice_list():
 @bp.get("/notices/<int:notice_id>")
 @policy(PUBLIC)
 def notice(notice_id: int):
-    found = browse.visible_notice(notice_id)
-    if found is None:
-        abort(404)
-    return render_template("notices/notice.html", notice=found)
+    return render_template("notices/notice.html",
+                           notice=_shown(browse.visible_notice(notice_id)))

@@ -42,7 +42,7 @@ def faq_entries():
                                                           sort_order=len(categories))
         rows[key] = services.save_entry(None, category_id=categories[category].id,
                                         question=question, answer=answer)
-        services.set_entry_published(rows[key], key != "hidden")
+        services.set_published(rows[key], key != "hidden")
     db.session.commit()
     return rows
 
@@ -53,7 +53,7 @@ def make_notice():
         now = utcnow()
         times.setdefault("publish_from", now - timedelta(days=1))
         notice = services.save_notice(None, kind=kind, title=title, body=body, **times)
-        services.set_notice_published(notice, published)
+        services.set_published(notice, published)
         db.session.commit()
         return notice
 

@@ -59,7 +59,7 @@ def test_user_text_is_escaped_everywhere(client, app):
     entry = services.save_entry(None, category_id=category.id,
                                 question="<script>alert(1)</script>の質問",
                                 answer='<img src=x onerror="alert(1)"> 答え')
-    services.set_entry_published(entry, True)
+    services.set_published(entry, True)
     db.session.commit()
     for url in ("/faq", "/faq?q=script", f"/faq/{entry.id}", "/faq?q=<b>x</b>"):
         body = client.get(url).get_data(as_text=True)
