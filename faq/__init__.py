@@ -2,7 +2,9 @@
 
 Modules: ``models`` (tables), ``text`` (folding, query parsing, highlighting),
 ``synonyms``, ``search`` (the database-backed search), ``markdown`` (safe
-subset), ``services`` (edits, publishing), ``notices`` (what is current, outage
-windows), ``importer`` (``ossdesk faq import``), ``starter`` (our starter FAQ),
-``views`` (public pages), ``manage`` (association pages), ``cli``.
+subset), ``services`` (edits, publishing, import upsert), ``notices`` (what is
+current, outage windows), ``importer`` (reads ``ossdesk faq import`` files),
+``starter_data``/``starter`` (our starter FAQ), ``browse`` (public page
+contexts), ``forms``, ``views`` (public pages), ``manage`` (association pages),
+``cli``.
 """
