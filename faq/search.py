@@ -185,10 +185,11 @@ def prefer_index(query: Query):
 def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_page: int = 20,
                include_hidden: bool = False, now: datetime | None = None,
                use_index: bool = True):
-    """The SELECTs for one page of hits (ids with scores) and for the total count.
+    """The SELECTs for one page of hits (ids, scores, total) and for the count alone.
 
     Ranking selects only ids and scores, so the sort carries narrow rows; the
-    page's 20 rows are loaded by id afterwards.
+    page's rows are loaded by id afterwards. The total comes with the page (a
+    window count); the count query is needed only for a page past the end.
     """
     groups = term_groups(query)
     dialect = db.session.get_bind().dialect.name
@@ -198,7 +199,8 @@ def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_p
     if not include_hidden:
         conditions.append(source.visible(now or utcnow()))
     score = _score(source, groups)
-    rows = (sa.select(source.model.id, score).where(*conditions)
+    total = sa.func.count().over().label("total")
+    rows = (sa.select(source.model.id, score, total).where(*conditions)
             .order_by(score.desc(), *source.order()).limit(per_page).offset((page - 1) * per_page))
     count = sa.select(sa.func.count()).select_from(source.model).where(*conditions)
     return rows, count
@@ -223,18 +225,18 @@ def search(source: Source, raw: str | None, *, facet=None, page: int = 1, per_pa
                                        use_index=use_index)
     with prefer_index(query):
         ranked = db.session.execute(rows_stmt).all()
-        if page == 1 and len(ranked) < per_page:
-            results.total = len(ranked)
-        else:
+        if ranked:
+            results.total = ranked[0].total
+        elif page > 1:
             results.total = db.session.scalar(count_stmt)
     items = {item.id: item for item in db.session.scalars(
-        sa.select(source.model).where(source.model.id.in_([i for i, _ in ranked]))
+        sa.select(source.model).where(source.model.id.in_([row.id for row in ranked]))
         .options(*source.options))}
     marks = [alt for alts in term_groups(query) for alt in alts]
     results.hits = [
         Hit(item=items[item_id], title=highlight(items[item_id].title, marks),
             snippet=snippet(plain_text(items[item_id].body), marks), score=score_value)
-        for item_id, score_value in ranked
+        for item_id, score_value, _ in ranked
     ]
     return results
 
