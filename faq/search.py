@@ -97,7 +97,7 @@ class Hit:
     item: object
     title: Markup
     snippet: Markup
-    score: int
+    score: float
 
 
 @dataclass
