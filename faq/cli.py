@@ -12,7 +12,8 @@ def _report(counts) -> None:
     click.echo(f"追加 {counts['added']} 件 / 更新 {counts['updated']} 件 / "
                f"変更なし {counts['unchanged']} 件")
     if counts["duplicate"]:
-        click.echo(f"同じカテゴリで重複した質問 {counts['duplicate']} 件は最初のものだけを使いました。")
+        click.echo(f"同じカテゴリで重複した質問 {counts['duplicate']} 件は"
+                   "最初のものだけを使いました。")
 
 
 @click.group("faq")
