@@ -15,9 +15,9 @@ class AppContextMixin:
 
     flask_app = None
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):
         with self.flask_app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class ThreadWorker(AppContextMixin, SimpleWorker):

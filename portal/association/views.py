@@ -26,6 +26,7 @@ from portal.orgs import changes
 from portal.orgs import services
 from portal.orgs.rules import RuleViolation
 from portal.tenancy import get_or_404
+from portal.choices import choices
 
 
 def _agent_choices():
@@ -34,7 +35,7 @@ def _agent_choices():
             [OrgKind.GYOSEISHOSHI, OrgKind.GYOSEISHOSHI_CORP, OrgKind.EXEMPT]
         )).order_by(Organization.name)
     ).all()
-    return [(0, "(なし)")] + [(a.id, a.name) for a in agents]
+    return choices([(0, "(なし)")] + [(a.id, a.name) for a in agents])
 
 
 @bp.get("/organizations")

@@ -153,6 +153,13 @@ def set_org_active(org: Organization, active: bool) -> None:
 def save_oss_account(org: Organization, account: OssAccount | None, *, backend: Backend,
                      bulk_user_id: str, payment_mode: PaymentMode,
                      branch_id: int | None) -> OssAccount:
+    taken = db.session.scalar(
+        sa.select(OssAccount.id).where(OssAccount.backend == backend,
+                                       OssAccount.bulk_user_id == bulk_user_id)
+        .execution_options(skip_tenant_scope=True)
+    )
+    if taken is not None and (account is None or taken != account.id):
+        raise RuleViolation("この一括利用者IDは既に登録されています。", field="bulk_user_id")
     if account is None:
         account = OssAccount(org_id=org.id, backend=backend)
         db.session.add(account)
