@@ -162,3 +162,18 @@ def test_association_sees_every_audit_event(client, tenants):
     login(client, tenants["assoc"])
     body = client.get("/association/audit").get_data(as_text=True)
     assert tenants["b_admin"].login_id in body and tenants["assoc"].login_id in body
+
+
+def test_association_links_a_requester_to_a_second_agent(client, tenants):
+    login(client, tenants["assoc"])
+    resp = client.post(f"/association/organizations/{tenants['r'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "乙行政書士法人 と紐付けました。" in resp.get_data(as_text=True)
+    resp = client.post(f"/association/organizations/{tenants['r'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "既に紐付いています" in resp.get_data(as_text=True)
+    agents = {link.agent_org_id for link in db.session.scalars(sa.select(AgentRequesterLink))}
+    assert agents == {tenants["a"].id, tenants["b"].id}
+    resp = client.post(f"/association/organizations/{tenants['a'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "紐付けできるのは代理人と依頼人の組み合わせだけです。" in resp.get_data(as_text=True)

@@ -137,6 +137,11 @@ def onboard_organization(*, kind: OrgKind, name: str, admin_login_id: str, admin
 def link_requester(agent: Organization, requester: Organization) -> AgentRequesterLink:
     if not agent.kind.is_agent or requester.kind != OrgKind.REQUESTER:
         raise RuleViolation("紐付けできるのは代理人と依頼人の組み合わせだけです。")
+    exists = db.session.scalar(sa.select(AgentRequesterLink.id).where(
+        AgentRequesterLink.agent_org_id == agent.id,
+        AgentRequesterLink.requester_org_id == requester.id))
+    if exists:
+        raise RuleViolation("この代理人とは既に紐付いています。")
     link = AgentRequesterLink(agent_org_id=agent.id, requester_org_id=requester.id)
     db.session.add(link)
     db.session.flush()
