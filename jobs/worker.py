@@ -32,6 +32,14 @@ class ThreadWorker(AppContextMixin, SimpleWorker):
 class AppWorker(AppContextMixin, Worker):
     """A forking RQ worker whose work-horses run jobs in the app context."""
 
+    def perform_job(self, job, queue, *args, **kwargs):
+        # The work-horse is a fork: never reuse the parent's pooled connections.
+        from portal.extensions import db
+
+        with self.flask_app.app_context():
+            db.engine.dispose(close=False)
+        return super().perform_job(job, queue, *args, **kwargs)
+
 
 class EmbeddedWorker:
     """Runs queued jobs in a background thread of the current process."""
