@@ -37,25 +37,22 @@ def _wait_terminal(run_id, seconds=15):
     raise AssertionError(f"job {run_id} did not finish")
 
 
-def test_embedded_worker_runs_the_oss_check(app, simulator):
-    app.config.update(OSS_MLIT_URL=f"{simulator}/mlit", OSS_KEI_URL=f"{simulator}/kei")
+@pytest.fixture
+def embedded_worker(app):
     worker = EmbeddedWorker(app, poll_interval=0.05).start()
-    try:
-        run = runs.start("oss-check", "jobs.system.check_oss")
-        done = _wait_terminal(run.id)
-    finally:
-        worker.stop()
+    yield worker
+    worker.stop()
+
+
+def test_embedded_worker_runs_the_oss_check(app, simulator, embedded_worker):
+    app.config.update(OSS_MLIT_URL=f"{simulator}/mlit", OSS_KEI_URL=f"{simulator}/kei")
+    done = _wait_terminal(runs.start("oss-check", "jobs.system.check_oss").id)
     assert done.status == JobStatus.FINISHED and done.progress == 100
     assert done.result["mlit"]["ok"] and done.result["kei"]["ok"]
 
 
-def test_unreachable_oss_fails_with_a_japanese_reason(app):
-    worker = EmbeddedWorker(app, poll_interval=0.05).start()
-    try:
-        run = runs.start("oss-check", "jobs.system.check_oss")
-        done = _wait_terminal(run.id)
-    finally:
-        worker.stop()
+def test_unreachable_oss_fails_with_a_japanese_reason(app, embedded_worker):
+    done = _wait_terminal(runs.start("oss-check", "jobs.system.check_oss").id)
     assert done.status == JobStatus.FAILED and "到達できません" in done.error
 
 

@@ -6,24 +6,20 @@ organisation's rows. None may answer 2xx with the foreign data, and the
 foreign rows must be unchanged afterwards.
 """
 
-import json
-
 import pytest
 import sqlalchemy as sa
 
 from portal import tenancy
 from portal.extensions import db
-from portal.models import ChangeKind
-from portal.models import ChangeRequest
-from portal.models import JobRun
 from portal.models import Organization
-from portal.models import OssAccount
 from portal.models import Role
 from portal.models import User
 from tests.conftest import login
 from tests.routes import PARAM_MODELS
 from tests.routes import app_rules
 from tests.routes import build_path
+from tests.routes import rows_of
+from tests.routes import snapshot
 
 
 def test_every_model_is_tenant_scoped_or_declared_global(app):
@@ -32,39 +28,12 @@ def test_every_model_is_tenant_scoped_or_declared_global(app):
         assert hasattr(cls, "tenant_criteria") or getattr(cls, "__tenant_global__", False), cls
 
 
-def _foreign_rows(org, users):
-    """Rows of ``org`` addressable by every id parameter the routes use."""
-    admin = users[0]
-    account = OssAccount(org_id=org.id, backend="mlit", bulk_user_id=f"B{org.id}X9")
-    change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
-                           requested_by_id=admin.id)
-    run = JobRun(id=f"oss-check-foreign-{org.id}", kind="oss-check", org_id=org.id)
-    db.session.add_all([account, change, run])
-    db.session.commit()
-    return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
-            "change_id": change.id, "org_id": org.id, "run_id": run.id}
-
-
-def _snapshot(org_id):
-    """Everything of the organisation, as JSON, read without tenant scope."""
-    rows = []
-    for name in ("organization", "branch", "app_user", "oss_account", "change_request",
-                 "job_run", "oss_account_secret", "agent_requester_link"):
-        col = "id" if name == "organization" else "org_id"
-        if name == "agent_requester_link":
-            col = "agent_org_id"
-        result = db.session.execute(sa.text(f'SELECT * FROM "{name}" WHERE {col} = :o'),
-                                    {"o": org_id})
-        rows.append([tuple(map(str, r)) for r in result])
-    return json.dumps(rows)
-
-
 @pytest.mark.parametrize("principal", ["a_admin", "a_staff", "r_admin", "r_staff"])
 def test_replay_every_route_with_foreign_ids(app, client, tenants, principal):
     foreign_org = tenants["b"]
-    ids = _foreign_rows(foreign_org, [tenants["b_admin"], tenants["b_staff"]])
+    ids = rows_of(foreign_org, tenants["b_admin"])
     assert set(PARAM_MODELS) >= set(ids)
-    before = _snapshot(foreign_org.id)
+    before = snapshot(foreign_org.id)
     login(client, tenants[principal])
     replayed = 0
     for rule, method, _view in app_rules(app):
@@ -80,7 +49,7 @@ def test_replay_every_route_with_foreign_ids(app, client, tenants, principal):
         replayed += 1
     assert replayed >= 8
     db.session.expire_all()
-    assert _snapshot(foreign_org.id) == before
+    assert snapshot(foreign_org.id) == before
 
 
 def test_unknown_route_parameters_are_mapped(app):

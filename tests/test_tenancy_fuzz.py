@@ -6,9 +6,6 @@ organisations by design and are covered by the role tests.)
 
 Hypothesis drives 10,000+ requests per run (``REQUESTS`` below)."""
 
-import json
-
-import sqlalchemy as sa
 from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -17,15 +14,13 @@ from hypothesis.stateful import invariant
 from hypothesis.stateful import rule
 
 from portal.extensions import db
-from portal.models import ChangeKind
-from portal.models import ChangeRequest
-from portal.models import JobRun
 from portal.models import OrgKind
-from portal.models import OssAccount
 from portal.models import Role
 from tests.conftest import login
 from tests.routes import app_rules
 from tests.routes import build_path
+from tests.routes import rows_of
+from tests.routes import snapshot
 
 REQUESTS = 10_000
 STEPS = 100
@@ -37,28 +32,6 @@ FORM = {"active": "0", "name": "乗っ取り", "display_name": "x", "role": "adm
         "address": "", "kei_manager_name": ""}
 
 
-def _rows_of(org, admin):
-    account = OssAccount(org_id=org.id, backend="mlit", bulk_user_id=f"F{org.id}")
-    change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "1"},
-                           requested_by_id=admin.id)
-    run = JobRun(id=f"run-{org.id}", kind="oss-check", org_id=org.id)
-    db.session.add_all([account, change, run])
-    db.session.commit()
-    return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
-            "change_id": change.id, "org_id": org.id, "run_id": run.id}
-
-
-def _snapshot(org_id):
-    out = []
-    for table, col in (("organization", "id"), ("branch", "org_id"), ("app_user", "org_id"),
-                       ("oss_account", "org_id"), ("oss_account_secret", "org_id"),
-                       ("change_request", "org_id"), ("job_run", "org_id")):
-        rows = db.session.execute(sa.text(f'SELECT * FROM "{table}" WHERE {col} = :o '
-                                          "ORDER BY 1"), {"o": org_id})
-        out.append([tuple(map(str, r)) for r in rows])
-    return json.dumps(out, ensure_ascii=False)
-
-
 def test_generated_cross_tenant_requests(app, make_org, make_user):
     orgs = [make_org(OrgKind.GYOSEISHOSHI, "第一事務所"),
             make_org(OrgKind.GYOSEISHOSHI_CORP, "第二法人"),
@@ -68,7 +41,7 @@ def test_generated_cross_tenant_requests(app, make_org, make_user):
         admin = make_user(org, Role.ADMIN)
         staff = make_user(org, Role.STAFF)
         principals += [(org.id, admin), (org.id, staff)]
-        rows[org.id] = _rows_of(org, admin)
+        rows[org.id] = rows_of(org, admin)
     routes = [(r, m) for r, m, _ in app_rules(app) if r.arguments]
     clients = {}
     for org_id, user in principals:
@@ -76,7 +49,7 @@ def test_generated_cross_tenant_requests(app, make_org, make_user):
         login(client, user)
         clients[user.id] = (org_id, client)
     counter = {"requests": 0}
-    before = {o.id: _snapshot(o.id) for o in orgs}
+    before = {o.id: snapshot(o.id) for o in orgs}
 
     class CrossTenant(RuleBasedStateMachine):
         @rule(who=st.sampled_from(sorted(clients)), offset=st.integers(1, len(orgs) - 1),
@@ -100,7 +73,7 @@ def test_generated_cross_tenant_requests(app, make_org, make_user):
             if counter["requests"] and counter["requests"] % 500 == 0:
                 db.session.rollback()
                 for o in orgs:
-                    assert _snapshot(o.id) == before[o.id]
+                    assert snapshot(o.id) == before[o.id]
 
     CrossTenant.TestCase.settings = settings(
         max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None, derandomize=True,
@@ -108,5 +81,5 @@ def test_generated_cross_tenant_requests(app, make_org, make_user):
     CrossTenant.TestCase().runTest()
     db.session.rollback()
     for o in orgs:
-        assert _snapshot(o.id) == before[o.id]
+        assert snapshot(o.id) == before[o.id]
     assert counter["requests"] >= REQUESTS
