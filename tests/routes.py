@@ -14,6 +14,9 @@ PARAM_MODELS = {
     "change_id": "ChangeRequest",
     "org_id": "Organization",
     "run_id": "JobRun",
+    "entry_id": "FaqEntry",  # global content: a draft, so only association staff reach it
+    "notice_id": "Notice",
+    "category_id": "FaqCategory",
 }
 
 
@@ -53,7 +56,23 @@ def rows_of(org, admin) -> dict[str, object]:
     db.session.add_all([account, change, run])
     db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
-            "change_id": change.id, "org_id": org.id, "run_id": run.id}
+            "change_id": change.id, "org_id": org.id, "run_id": run.id, **draft_content(org.id)}
+
+
+def draft_content(tag: int) -> dict[str, int]:
+    """An unpublished FAQ entry and notice (global rows that no tenant user may reach)."""
+    from faq import services
+    from faq.models import NoticeKind
+    from portal.extensions import db
+    from portal.models.base import utcnow
+
+    category = services.save_category(None, name=f"下書きカテゴリ{tag}")
+    entry = services.save_entry(None, category_id=category.id, question=f"下書きの質問{tag}",
+                                answer="非公開")
+    notice = services.save_notice(None, kind=NoticeKind.INFO, title=f"下書きのお知らせ{tag}",
+                                  body="非公開", publish_from=utcnow())
+    db.session.commit()
+    return {"entry_id": entry.id, "notice_id": notice.id, "category_id": category.id}
 
 
 def tenant_tables() -> list[tuple[str, str]]:
@@ -62,7 +81,9 @@ def tenant_tables() -> list[tuple[str, str]]:
 
     found = [("organization", "id"), ("agent_requester_link", "agent_org_id")]
     for table in db.metadata.sorted_tables:
-        if "org_id" in table.c:
+        # The audit log is append-only and records every denial for the acting
+        # organisation, so refused requests rightly add rows there.
+        if "org_id" in table.c and table.name != "audit_event":
             found.append((table.name, "org_id"))
     return found
 
