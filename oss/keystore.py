@@ -7,11 +7,13 @@ outer DER structure first (a PFX is ``SEQUENCE { INTEGER 3, ContentInfo
 which one it was.
 """
 
+import hashlib
 from dataclasses import dataclass
 from dataclasses import field
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 MIN_RSA_BITS = 2048
@@ -115,3 +117,8 @@ def open_pkcs12(data: bytes, password: str) -> SigningMaterial:
     if key.public_key().public_numbers() != cert.public_key().public_numbers():
         raise UnusableKey("証明書ファイル内の秘密鍵と証明書が対応していません。")
     return SigningMaterial(key=key, cert=cert, chain=tuple(extra or ()))
+
+
+def fingerprint(cert: x509.Certificate) -> str:
+    """SHA-256 of the DER certificate, as lowercase hex."""
+    return hashlib.sha256(cert.public_bytes(Encoding.DER)).hexdigest()

@@ -68,9 +68,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.association import bp as association_bp
     from portal.auth import bp as auth_bp
+    from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(association_bp, url_prefix="/association")
+    app.register_blueprint(certificates_bp, url_prefix="/certificates")

@@ -40,7 +40,8 @@ def status_json(tx, flow, app) -> dict:
         "flags": flags, "fees": [fee_json(f) for f in app.fees],
         "suspension": suspension_json(flow, app),
         "receipt_list": listed["identification_number"] if listed else None,
-        "paper_deadline": iso(app.deadline_at), "resubmission_of": app.resubmission_of,
+        "paper_deadline": iso(app.deadline_at), "next_step_at": iso(app.next_at),
+        "resubmission_of": app.resubmission_of,
         "received_at": iso(app.received_at), "updated_at": iso(app.updated_at),
         "history": [{"status": e["status"], "at": iso(e["at"]), "detail": e["detail"]}
                     for e in tx.events(app.id)],
