@@ -126,8 +126,11 @@ def check_validity(cert: x509.Certificate, at: datetime) -> None:
 
 
 def check_certificate(cert: x509.Certificate, org_kind: str, table: IssuerTable,
-                      at: datetime) -> CertType:
+                      at: datetime, *, allow_future: bool = False) -> CertType:
     """Return the type of ``cert`` if an organisation of ``org_kind`` may sign with it at ``at``.
+
+    :param allow_future: accept a certificate whose validity starts after
+        ``at`` (a renewal deposited ahead of its 利用開始日).
 
     :raises CertificateRefused: untrusted issuer, a My Number card certificate,
         a type the organisation may not use, or outside the validity period.
@@ -153,5 +156,9 @@ def check_certificate(cert: x509.Certificate, org_kind: str, table: IssuerTable,
             f"{KIND_LABELS.get(org_kind, org_kind)}が使える電子証明書は{wanted}です。"
             f"この証明書は{cert_type.label}のため使えません。",
         )
-    check_validity(cert, at)
+    try:
+        check_validity(cert, at)
+    except CertificateRefused as exc:
+        if not (allow_future and exc.reason == Refusal.NOT_YET_VALID):
+            raise
     return cert_type

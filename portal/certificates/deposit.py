@@ -90,7 +90,7 @@ def deposit(org: Organization, data: bytes, password: str, start: date | None,
         raise _refuse(org, exc.message, exc.field, type(exc).__name__) from exc
     try:
         cert_type = check_certificate(material.cert, org.kind.value, issuer_table(),
-                                      datetime.now(UTC))
+                                      datetime.now(UTC), allow_future=True)
     except CertificateRefused as exc:
         raise _refuse(org, exc.message, "file", exc.reason.value) from exc
     fingerprint = cert_fingerprint(material.cert)

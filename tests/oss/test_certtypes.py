@@ -92,6 +92,9 @@ def test_validity_period(table, authorities):
     with pytest.raises(CertificateRefused) as info:
         check_certificate(future.cert, "gyoseishoshi", table, NOW)
     assert info.value.reason == Refusal.NOT_YET_VALID
+    assert check_certificate(future.cert, "gyoseishoshi", table, NOW, allow_future=True)
+    with pytest.raises(CertificateRefused):
+        check_certificate(expired.cert, "gyoseishoshi", table, NOW, allow_future=True)
     # A naive moment is read as UTC.
     assert check_certificate(future.cert, "gyoseishoshi", table,
                              (NOW + timedelta(days=4)).replace(tzinfo=None))
