@@ -4,22 +4,33 @@ signxml re-serialises nodes with ``etree.tostring`` and lxml's default ASCII
 encoding, which writes non-ASCII *element names* (our specs may use Japanese
 keys) as character references and breaks the document. Both our signer and
 verifier therefore serialise as UTF-8.
+
+Signing speed: signxml copies its input by serialising and re-parsing it and
+rebuilds the same KeyInfo for every document. Our signer copies the tree once
+with ``deepcopy`` (the input is always a whole document we built), reuses the
+ds:* tag names and the certificate's base64 text, and reuses one XMLSigner per
+key, so that the RSA operation stays the main cost (``bench/sign_throughput.py``).
+Canonicalisation, digests and the signature itself remain signxml's.
 """
 
 import base64
+import copy
 import hashlib
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from lxml import etree
 from signxml import CanonicalizationMethod
 from signxml import DigestAlgorithm
 from signxml import SignatureMethod
 from signxml import XMLSigner
+from signxml import SignatureReference
 from signxml import XMLVerifier
 from signxml import methods
 from signxml.exceptions import InvalidInput
 from signxml.exceptions import SignXMLException
+from signxml.util import strip_pem_header
 from signxml.verifier import SignatureConfiguration
 
 from oss.keystore import SigningMaterial
@@ -46,8 +57,36 @@ class _UTF8:
         return etree.tostring(xml_node, **kwargs)
 
 
+_DS_TAGS: dict[str, object] = {}
+
+
 class _Signer(_UTF8, XMLSigner):
-    pass
+    cert_texts: tuple[str, ...] = ()
+
+    def _ds_tag(self, tag):
+        qname = _DS_TAGS.get(tag)
+        if qname is None:
+            qname = _DS_TAGS[tag] = super()._ds_tag(tag)
+        return qname
+
+    def _unpack(self, data, references):
+        # A whole document we built: copy it once for the output and canonicalise the
+        # untouched original (signxml would serialise and re-parse it twice).
+        if (references is not None or not isinstance(data, etree._Element)
+                or data.getparent() is not None or data.get("Id") is None):
+            return super()._unpack(data, references)
+        sig_root = etree.Element(self._ds_tag("Signature"), nsmap=self.namespaces)
+        doc_root = copy.deepcopy(data)
+        doc_root.append(sig_root)
+        return sig_root, doc_root, [data], [SignatureReference(URI=f"#{data.get('Id')}")]
+
+    def _add_key_info(self, sig_root, signing_settings):
+        if not self.cert_texts:
+            return super()._add_key_info(sig_root, signing_settings)
+        x509_data = etree.SubElement(etree.SubElement(sig_root, self._ds_tag("KeyInfo")),
+                                     self._ds_tag("X509Data"))
+        for text in self.cert_texts:
+            etree.SubElement(x509_data, self._ds_tag("X509Certificate")).text = text
 
 
 class _Verifier(_UTF8, XMLVerifier):
@@ -65,14 +104,21 @@ class DocumentSigner:
     def __init__(self, material: SigningMaterial):
         self.material = material
         self._chain = [material.cert, *material.chain]
+        self._signer = _Signer(method=methods.enveloped,
+                               signature_algorithm=SignatureMethod.RSA_SHA256,
+                               digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=C14N)
+        self._signer.cert_texts = tuple(strip_pem_header(c.public_bytes(Encoding.PEM))
+                                        for c in self._chain)
 
     def sign(self, root: etree._Element) -> bytes:
-        """Return the serialised document with an enveloped signature over the whole root."""
-        signer = _Signer(method=methods.enveloped, signature_algorithm=SignatureMethod.RSA_SHA256,
-                         digest_algorithm=DigestAlgorithm.SHA256, c14n_algorithm=C14N)
+        """Return the serialised document with an enveloped signature over the whole root.
+
+        The reference points at the root's ``Id`` (``#app-<key>``).
+        """
+        if root.get("Id") is None or root.getparent() is not None:
+            raise SignatureError("only a whole application document with an Id can be signed")
         try:
-            signed = signer.sign(root, key=self.material.key, cert=self._chain,
-                                 reference_uri=f"#{root.get('Id')}")
+            signed = self._signer.sign(root, key=self.material.key, cert=self._chain)
         except (InvalidInput, SignXMLException) as exc:
             raise SignatureError(f"signing failed: {exc}") from exc
         return serialize(signed)

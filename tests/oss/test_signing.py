@@ -101,3 +101,24 @@ def test_body_digest_ignores_header_and_signature(agent_leaf):
     assert doc.body_digest == signing.body_digest(parse_untrusted(doc.data))
     changed = oxml.build_application(specs.ITEN, specs.iten_payload("ABC-1"), header("1" * 32))
     assert signing.body_digest(changed) != signing.body_digest(one)
+
+
+def test_stock_signxml_verifier_accepts_our_signature(agent_leaf):
+    from signxml import XMLVerifier
+
+    root = oxml.build_application(specs.KEIZOKU, specs.vehicle_payload(), header("v" * 32))
+    data = signer_of(agent_leaf).sign(root)  # ASCII element names only
+    result = XMLVerifier().verify(data, x509_cert=agent_leaf.cert, expect_config=signing.EXPECTED)
+    assert result.signed_xml.get("Id") == "app-" + "v" * 32
+
+
+def test_signer_is_reused_and_leaves_the_input_untouched(agent_leaf):
+    signer = signer_of(agent_leaf)
+    root = oxml.build_application(specs.ITEN, specs.iten_payload(), header("r" * 32))
+    before = etree.tostring(root)
+    first, second = signer.sign(root), signer.sign(root)
+    assert etree.tostring(root) == before
+    for data in (first, second):
+        signing.verify(parse_untrusted(data), agent_leaf.cert)
+    with pytest.raises(signing.SignatureError):
+        signer.sign(root.find(oxml.tag("Body")))
