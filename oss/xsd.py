@@ -186,3 +186,28 @@ def schema_errors(schema: etree.XMLSchema, root: etree._Element) -> list:
         if schema.validate(root):
             return []
         return list(schema.error_log)
+
+
+def _load_specs(reference: str) -> list:
+    """Specs from ``module:attribute`` (an iterable of specs, or a mapping of them)."""
+    import importlib
+
+    module, _, attr = reference.partition(":")
+    value = getattr(importlib.import_module(module), attr or "SPECS")
+    return list(value.values() if hasattr(value, "values") else value)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m oss.xsd --specs forms.specs:SPECS``: publish the family schemas."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m oss.xsd")
+    parser.add_argument("--specs", required=True, help="module:attribute holding the specs")
+    parser.add_argument("--out", default=str(SCHEMA_DIR))
+    args = parser.parse_args(argv)
+    for path in write_family_schemas(args.out, _load_specs(args.specs)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()

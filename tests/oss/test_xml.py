@@ -138,3 +138,10 @@ def test_specs_schema_is_cached_per_spec_object():
 def test_document_uses_our_namespace_as_default():
     data = etree.tostring(build(), encoding="UTF-8")
     assert data.startswith(f'<Application xmlns="{APP_NS}"'.encode())
+
+
+def test_publishing_command_writes_the_family_files(tmp_path, capsys):
+    xsd.main(["--specs", "tests.oss.specs:ALL", "--out", str(tmp_path)])
+    assert {p.name for p in tmp_path.iterdir()} == {
+        "envelope.xsd", "registration.xsd", "inspection.xsd", "kei.xsd"}
+    assert "kei.xsd" in capsys.readouterr().out

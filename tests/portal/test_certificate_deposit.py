@@ -148,3 +148,13 @@ def test_deposit_on_postgres(any_app, make_org, issuers):
     cert = deposit(org, p12(issuers.shogyo_toki)[1], PASSWORD, date.today(), None)
     db.session.commit()
     assert db.session.get(SigningCertificate, cert.id).cert_type.value == "shogyo_toki"
+
+
+def test_demo_seed_deposits_a_certificate_its_issuer_trusts(app, tmp_path):
+    from portal.demo import seed
+
+    app.config["CERT_ISSUER_DIR"] = str(tmp_path / "issuers")
+    seed()
+    (cert,) = db.session.scalars(sa.select(SigningCertificate)).all()
+    assert cert.cert_type.value == "gyoseishoshi" and cert.subject_cn == "山田 太郎"
+    assert list((tmp_path / "issuers" / "gyoseishoshi").glob("demo-*.pem"))
