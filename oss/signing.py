@@ -24,8 +24,8 @@ from lxml import etree
 from signxml import CanonicalizationMethod
 from signxml import DigestAlgorithm
 from signxml import SignatureMethod
-from signxml import XMLSigner
 from signxml import SignatureReference
+from signxml import XMLSigner
 from signxml import XMLVerifier
 from signxml import methods
 from signxml.exceptions import InvalidInput

@@ -167,7 +167,8 @@ class BackendApi:
     # --- endpoints --------------------------------------------------------------------------
 
     def healthz(self, request):
-        return json_response({"status": "ok", "backend": self.backend, "mode": self.sim.config.mode})
+        return json_response({"status": "ok", "backend": self.backend,
+                              "mode": self.sim.config.mode})
 
     def page(self, request):
         return Response(self.sim.page(self.backend), mimetype="text/html")

@@ -120,7 +120,8 @@ def _control(sim: Simulator):
         if path == "/_sim/faults":
             return json_response(sim.faults.config.to_json())
         if path == "/_sim/clock" and method == "POST":
-            sim.clock.advance(float(json.loads(request.get_data() or b"{}").get("advance_seconds", 0)))
+            body = json.loads(request.get_data() or b"{}")
+            sim.clock.advance(float(body.get("advance_seconds", 0)))
             return json_response({"now": iso(sim.clock.now()), "offset": sim.clock.offset})
         if path == "/_sim/reset" and method == "POST":
             sim.store.reset()

@@ -53,7 +53,8 @@ def add_agency_time(start: datetime, seconds: float) -> datetime:
 
 def is_agency_hours(moment: datetime) -> bool:
     local = moment.astimezone(JST)
-    return is_agency_day(local.date()) and _at(local.date(), OPEN) <= local < _at(local.date(), CLOSE)
+    day = local.date()
+    return is_agency_day(day) and _at(day, OPEN) <= local < _at(day, CLOSE)
 
 
 class Clock:

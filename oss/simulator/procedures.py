@@ -78,10 +78,13 @@ PROFILES: dict[str, Profile] = {
 }
 
 
+FEES_FILE = Path(__file__).with_name("fees.json")
+
+
 class FeeTable:
     """Dated fee amounts per procedure (``fees.json``)."""
 
-    def __init__(self, path: Path = Path(__file__).with_name("fees.json")):
+    def __init__(self, path: Path = FEES_FILE):
         data = json.loads(path.read_text(encoding="utf-8"))
         self.types: dict[str, dict] = data["fee_types"]
         self.tables = sorted(data["tables"], key=lambda t: t["valid_from"])

@@ -102,5 +102,6 @@ def toggle(cert_id: int):
     cert = get_or_404(SigningCertificate, cert_id)
     set_active(cert, not cert.active)
     db.session.commit()
-    flash("証明書の利用を停止しました。" if not cert.active else "証明書の利用を再開しました。", "success")
+    flash("証明書の利用を再開しました。" if cert.active else "証明書の利用を停止しました。",
+          "success")
     return redirect(_list_url(cert.org_id))

@@ -4,7 +4,6 @@ import sqlalchemy as sa
 
 from portal.certificates.deposit import today_jst
 from portal.certificates.selection import expiry_warnings
-
 from portal.extensions import db
 from portal.models import ChangeRequest
 from portal.models import ChangeStatus

@@ -20,7 +20,6 @@ from portal.models import CertRole
 from portal.models import OrgKind
 from portal.models import SigningCertificate
 from portal.templating import JST
-from tests import certs
 from tests.portal.conftest import PASSWORD
 from tests.portal.conftest import p12
 
