@@ -10,6 +10,7 @@ simulator (checks on receipt) share these rules, so they cannot disagree.
 
 import enum
 from dataclasses import dataclass
+from dataclasses import field
 from datetime import UTC
 from datetime import datetime
 from pathlib import Path
@@ -71,9 +72,15 @@ class CertificateRefused(Exception):
 
 @dataclass(frozen=True)
 class IssuerTable:
-    """Trusted issuing CAs, each listed under the certificate type it issues."""
+    """Trusted issuing CAs, each listed under the certificate type it issues.
+
+    Verdicts are remembered per certificate: a signing certificate is seen on
+    every document its holder sends, and checking its issuer's signature each
+    time would cost more than the check on the document itself.
+    """
 
     entries: tuple[tuple[CertType, x509.Certificate], ...] = ()
+    _verdicts: dict = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_directory(cls, path: str | Path | None) -> "IssuerTable":
@@ -93,6 +100,15 @@ class IssuerTable:
 
     def classify(self, cert: x509.Certificate) -> CertType | None:
         """Return the type of the CA that issued ``cert``, or None if none of ours did."""
+        if cert in self._verdicts:
+            return self._verdicts[cert]
+        verdict = self._classify(cert)
+        if len(self._verdicts) > 1000:
+            self._verdicts.clear()
+        self._verdicts[cert] = verdict
+        return verdict
+
+    def _classify(self, cert: x509.Certificate) -> CertType | None:
         for cert_type, ca in self.entries:
             if cert.issuer != ca.subject:
                 continue

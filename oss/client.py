@@ -7,6 +7,7 @@ always carry an idempotency key; OSS answers the same key with the same
 tells an unknown outcome apart from "never arrived".
 """
 
+import base64
 from collections.abc import Iterable
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from urllib3.exceptions import NewConnectionError
 from oss.errors import OssNotSent
 from oss.errors import OssOutcomeUnknown
 from oss.errors import OssProtocolError
+from oss.errors import OssRejected
 from oss.errors import rejected
 from oss.status import ApplicationStatus
 from oss.status import Fee
@@ -42,6 +44,15 @@ class Receipt:
     received_at: str
     idempotency_key: str
     duplicate: bool  # True: the key was known and the earlier application is returned
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One document of a batch submission: its receipt, or why OSS refused it."""
+
+    idempotency_key: str
+    receipt: Receipt | None
+    error: OssRejected | None
 
 
 @dataclass(frozen=True)
@@ -172,6 +183,19 @@ class OssClient:
         body = self._request("POST", "/applications", data=document, key=idempotency_key)
         return self._parse(_receipt, body)
 
+    def submit_many(self, documents: Iterable[tuple[str, bytes]]) -> list[BatchItem]:
+        """Send up to 100 signed applications in one request: ``[(idempotency key, document)]``.
+
+        Each document is filed (or found under its key) on its own; a refusal of
+        one does not affect the others. Transport errors and 5xx concern the whole
+        batch (``OssNotSent`` / ``OssOutcomeUnknown``): resolve each key by status.
+        """
+        payload = {"documents": [{"idempotency_key": key,
+                                  "document": base64.b64encode(doc).decode("ascii")}
+                                 for key, doc in documents]}
+        body = self._request("POST", "/applications/batch", json=payload)
+        return self._parse(lambda b: [_batch_item(item) for item in b["results"]], body)
+
     def resubmit(self, arrival_number: str, document: bytes, *, idempotency_key: str) -> Receipt:
         """再申請: send a signed application again after the earlier one was 却下."""
         body = self._request("POST", f"/applications/{arrival_number}/resubmission",
@@ -243,6 +267,15 @@ def _receipt(body: dict) -> Receipt:
     return Receipt(arrival_number=body["arrival_number"], status=body["status"],
                    received_at=body["received_at"], idempotency_key=body["idempotency_key"],
                    duplicate=bool(body.get("duplicate", False)))
+
+
+def _batch_item(item: dict) -> BatchItem:
+    error = item.get("error")
+    if error is not None:
+        return BatchItem(item["idempotency_key"], None,
+                         rejected(error["code"], error.get("message", ""), int(item["status"]),
+                                  error.get("details")))
+    return BatchItem(item["idempotency_key"], _receipt(item), None)
 
 
 def _receipt_list(body: dict) -> ReceiptList:

@@ -1,5 +1,6 @@
 """The HTTP interface of one simulated back-end (mounted at /mlit and /kei)."""
 
+import base64
 import json
 import re
 import sqlite3
@@ -30,6 +31,7 @@ from oss.xmlsafe import MAX_DOCUMENT_BYTES
 
 KEY_RE = re.compile(r"[A-Za-z0-9_\-]{16,64}")
 MAX_BATCH = 500
+MAX_SUBMIT_BATCH = 100
 
 R = Rule
 URLS = Map([
@@ -37,6 +39,7 @@ URLS = Map([
     R("/", endpoint="page", methods=["GET"]),
     R("/procedures", endpoint="procedures", methods=["GET"]),
     R("/applications", endpoint="submit", methods=["POST"]),
+    R("/applications/batch", endpoint="submit_batch", methods=["POST"]),
     R("/applications", endpoint="status_by_key", methods=["GET"]),
     R("/applications/status", endpoint="status_batch", methods=["POST"]),
     R("/applications/<arrival>", endpoint="status", methods=["GET"]),
@@ -53,7 +56,7 @@ URLS = Map([
 ])
 
 # Endpoint -> operation name (fault injection and the request log use these).
-OPS = {"submit": "submit", "resubmit": "resubmit", "status": "status",
+OPS = {"submit": "submit", "submit_batch": "submit", "resubmit": "resubmit", "status": "status",
        "status_by_key": "status", "status_batch": "status", "receipt_list": "receipt_list",
        "receipt_list_get": "receipt_list_get", "reserve": "suspension",
        "cancel": "suspension", "withdraw": "withdraw", "direct_payment": "direct_payment",
@@ -117,16 +120,21 @@ class BackendApi:
             return error_response(exc.code, exc.message, 409)
 
     def _log(self, op, request, resp, fault, started) -> None:
+        """One row per request; a batch submission gives one row per document in it."""
         code = ""
         if resp.status_code >= 400:
             code = json.loads(resp.get_data()).get("error", {}).get("code", "")
+        items = request.environ.get("ossdesk.items")
+        if items is None or fault == "error_before":
+            items = [(request.headers.get("Idempotency-Key"), resp.status_code, code)]
+        elif fault == "error_after":
+            items = [(key, resp.status_code, code) for key, _, _ in items]
+        now, duration = self.sim.clock.now(), (time.perf_counter() - started) * 1000
         with self.sim.store.transaction() as tx:
-            tx.log_request(backend=self.backend, op=op, method=request.method,
-                           path=request.path[:200],
-                           idempotency_key=request.headers.get("Idempotency-Key"),
-                           http_status=resp.status_code, error_code=code, fault=fault,
-                           at=self.sim.clock.now(),
-                           duration_ms=(time.perf_counter() - started) * 1000)
+            for key, status, error_code in items:
+                tx.log_request(backend=self.backend, op=op, method=request.method,
+                               path=request.path[:200], idempotency_key=key, http_status=status,
+                               error_code=error_code, fault=fault, at=now, duration_ms=duration)
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -180,7 +188,34 @@ class BackendApi:
         return json_response({"backend": self.backend, "procedures": items})
 
     def submit(self, request):
-        return self._accept(self._document(request), self._key(request), None)
+        answer, status = self._accept(self._document(request), self._key(request), None)
+        return json_response(answer, status)
+
+    def submit_batch(self, request):
+        """Several signed documents in one request, each with its own key and answer."""
+        items = self._json(request).get("documents")
+        if not isinstance(items, list) or not 1 <= len(items) <= MAX_SUBMIT_BATCH:
+            raise SimError("OSS-400", f"documents には1〜{MAX_SUBMIT_BATCH}件の申請データを指定してください。",
+                           400)
+        results, logged = [], []
+        for item in items:
+            key = str(item.get("idempotency_key", "")) if isinstance(item, dict) else ""
+            try:
+                if not KEY_RE.fullmatch(key):
+                    raise SimError("OSS-401", "Idempotency-Key(16〜64文字の英数字・-・_)が必要です。", 400)
+                try:
+                    data = base64.b64decode(item.get("document", ""), validate=True)
+                except (ValueError, TypeError) as exc:
+                    raise SimError("OSS-400", "document はBase64で指定してください。", 400) from exc
+                answer, status = self._accept(data, key, None)
+                results.append({"status": status, **answer})
+                logged.append((key, status, ""))
+            except SimError as exc:
+                error = {"code": exc.code, "message": exc.message, "details": exc.details}
+                results.append({"status": exc.status, "idempotency_key": key, "error": error})
+                logged.append((key, exc.status, exc.code))
+        request.environ["ossdesk.items"] = logged
+        return json_response({"results": results})
 
     def resubmit(self, request, arrival):
         key, data = self._key(request), self._document(request)
@@ -195,11 +230,12 @@ class BackendApi:
                 if again is not None:
                     raise FlowError("OSS-508", f"この申請は既に再申請されています(到達番号 "
                                     f"{again['arrival_number']})。")
-        return self._accept(data, key, original)
+        answer, status = self._accept(data, key, original)
+        return json_response(answer, status)
 
-    def _accept(self, data: bytes, key: str, original) -> Response:
-        with self.sim.store.transaction() as tx:
-            existing = tx.app_by_key(self.backend, key)
+    def _accept(self, data: bytes, key: str, original) -> tuple[dict, int]:
+        """File a document (or find the one filed under ``key``): (receipt, HTTP status)."""
+        existing = self.sim.store.read().app_by_key(self.backend, key)
         if existing is not None:
             return self._duplicate(existing, data)
         now = self.sim.clock.now()
@@ -216,7 +252,7 @@ class BackendApi:
         except sqlite3.IntegrityError:  # the same key raced in; answer with the winner
             with self.sim.store.transaction() as tx:
                 return self._duplicate(tx.app_by_key(self.backend, key), data)
-        return json_response(render.receipt_json(app, duplicate=False), 201)
+        return render.receipt_json(app, duplicate=False), 201
 
     def _row(self, tx, intake, data: bytes, now: float, original) -> dict:
         prefix = "1" if self.backend == "mlit" else "2"
@@ -232,10 +268,10 @@ class BackendApi:
                 "received_at": now, "updated_at": now, "document": data,
                 "resubmission_of": original.arrival_number if original is not None else None}
 
-    def _duplicate(self, existing, data: bytes) -> Response:
+    def _duplicate(self, existing, data: bytes) -> tuple[dict, int]:
         if peek_key_and_body(data) != existing.body_digest:
             raise SimError("OSS-410", "この送信キーは別の申請データで既に使われています。", 409)
-        return json_response(render.receipt_json(existing, duplicate=True), 200)
+        return render.receipt_json(existing, duplicate=True), 200
 
     def status(self, request, arrival):
         with self.sim.store.transaction() as tx:

@@ -198,3 +198,34 @@ def test_refusals_keep_the_oss_code(odd_server):
         OssClient(url).submit(b"<x/>", idempotency_key="k" * 32)
     assert (info.value.code, info.value.message, info.value.details) == ("OSS-999", "未知", ["x"])
     assert info.value.sent is True and "OSS-999" in str(info.value)
+
+
+def test_batch_submission_answers_each_document(simulator, sign):
+    mlit = simulator.client()
+    good, again, bad = sign(), sign(), sign()
+    mlit.submit(again.data, idempotency_key=again.key)
+    tampered = bad.data.replace("山田　花子".encode(), "山田　次郎".encode())
+    items = mlit.submit_many([(good.key, good.data), (again.key, again.data),
+                              (bad.key, tampered), ("short", good.data)])
+    assert [i.idempotency_key for i in items] == [good.key, again.key, bad.key, "short"]
+    assert items[0].receipt.status == "到達" and not items[0].receipt.duplicate
+    assert items[1].receipt.duplicate
+    assert items[2].error.code == "OSS-201" and items[3].error.code == "OSS-401"
+    log = requests.get(f"{simulator.url}/_sim/requests", params={"key": good.key}).json()
+    assert [(r["op"], r["http_status"]) for r in log["requests"]] == [("submit", 201)]
+    with pytest.raises(OssRejected) as info:
+        mlit.submit_many([])
+    assert info.value.code == "OSS-400"
+
+
+def test_batch_submission_fault_is_unknown_for_every_document(simulator, sign):
+    simulator.faults(error_rate=1.0, error_phase="after", ops=["submit"])
+    one, two = sign(), sign()
+    mlit = simulator.client()
+    with pytest.raises(OssOutcomeUnknown):
+        mlit.submit_many([(one.key, one.data), (two.key, two.data)])
+    simulator.faults()
+    batch = mlit.statuses(idempotency_keys=[one.key, two.key])
+    assert len(batch.found) == 2  # processed before the 500: resolved by status, not resent
+    stats = requests.get(f"{simulator.url}/_sim/stats").json()
+    assert stats["faults_injected"] == {"error_after": 2}
