@@ -16,6 +16,7 @@ def check_oss(run_id: str) -> dict:
     runs.mark(run_id, JobStatus.STARTED, progress=10)
     result = {
         "worker": f"{socket.gethostname()}:{os.getpid()}",
+        "worker_parent_pid": os.getppid(),
         "mlit": probe(current_app.config["OSS_MLIT_URL"]),
         "kei": probe(current_app.config["OSS_KEI_URL"]),
     }

@@ -15,9 +15,9 @@ class AppContextMixin:
 
     flask_app = None
 
-    def perform_job(self, job, queue):
+    def perform_job(self, job, queue, *args, **kwargs):
         with self.flask_app.app_context():
-            return super().perform_job(job, queue)
+            return super().perform_job(job, queue, *args, **kwargs)
 
 
 class ThreadWorker(AppContextMixin, SimpleWorker):
@@ -31,6 +31,14 @@ class ThreadWorker(AppContextMixin, SimpleWorker):
 
 class AppWorker(AppContextMixin, Worker):
     """A forking RQ worker whose work-horses run jobs in the app context."""
+
+    def perform_job(self, job, queue, *args, **kwargs):
+        # The work-horse is a fork: never reuse the parent's pooled connections.
+        from portal.extensions import db
+
+        with self.flask_app.app_context():
+            db.engine.dispose(close=False)
+        return super().perform_job(job, queue, *args, **kwargs)
 
 
 class EmbeddedWorker:

@@ -58,6 +58,7 @@ def run_all(app, host: str = "127.0.0.1") -> None:
     port = int(os.environ.get("PORT", "5000"))
     oss_port = int(os.environ.get("OSS_PORT", "5001"))
     signal.signal(signal.SIGTERM, _sigterm_to_interrupt)
+    signal.signal(signal.SIGINT, _sigterm_to_interrupt)  # also when started in the background
     children: list[subprocess.Popen] = []
     embedded = None
     server = None

@@ -58,11 +58,25 @@ class IsolatedClient(FlaskClient):
     """Serve each request in a fresh context, as a real server would.
 
     Tests keep an app context pushed for their own queries; without this, the
-    requests would share its ``g`` and database session.
+    requests would share its ``g`` and database session. The test's own
+    session commits what it prepared before the request and forgets what it
+    had loaded afterwards, so the test reads what the request wrote.
     """
 
     def open(self, *args, **kwargs):
-        return contextvars.Context().run(super().open, *args, **kwargs)
+        from flask import has_app_context
+
+        from portal.extensions import db
+
+        outer = has_app_context()
+        if outer:
+            db.session.commit()
+        try:
+            return contextvars.Context().run(super().open, *args, **kwargs)
+        finally:
+            if outer:
+                db.session.expire_all()
+                db.session.rollback()
 
 
 def make_app(extra: dict | None = None):
@@ -160,7 +174,7 @@ def any_app(request):
 
 
 @pytest.fixture
-def make_org():
+def make_org(app):
     from portal.extensions import db
     from portal.models import Branch
     from portal.models import Organization
@@ -182,7 +196,7 @@ def make_org():
 
 
 @pytest.fixture
-def make_user():
+def make_user(app):
     from portal.extensions import db
     from portal.models import Role
     from portal.models import User

@@ -10,6 +10,7 @@ from wtforms.validators import Regexp
 
 from portal.models import Backend
 from portal.models import PaymentMode
+from portal.choices import choices
 
 REQUIRED = "入力してください。"
 
@@ -18,13 +19,13 @@ class UserForm(FlaskForm):
     login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)],
                            description="半角英数字と . _ - で3〜40文字")
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
-    role = SelectField("権限", choices=[("staff", "担当者"), ("admin", "管理者")])
+    role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
 
 
 class UserEditForm(FlaskForm):
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
-    role = SelectField("権限", choices=[("staff", "担当者"), ("admin", "管理者")])
+    role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
 
 
@@ -47,7 +48,7 @@ class ChangeRequestForm(FlaskForm):
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
     bank_name = StringField("金融機関名", [Optional(), Length(max=60)])
     bank_branch = StringField("支店名", [Optional(), Length(max=60)])
-    bank_account_type = SelectField("預金種目", choices=[("普通", "普通"), ("当座", "当座")])
+    bank_account_type = SelectField("預金種目", choices=choices([("普通", "普通"), ("当座", "当座")]))
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
     bank_account_holder = StringField("口座名義", [Optional(), Length(max=120)])
     phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
@@ -59,9 +60,9 @@ class ChangeRequestForm(FlaskForm):
 
 
 class OssAccountForm(FlaskForm):
-    backend = SelectField("OSSの種類", choices=[(b.value, b.label) for b in Backend])
+    backend = SelectField("OSSの種類", choices=choices([(b.value, b.label) for b in Backend]))
     bulk_user_id = StringField("一括利用者ID", [DataRequired(REQUIRED), Regexp(r"^[A-Za-z0-9]{4,20}$", message="一括利用者IDは半角英数字4〜20文字です。")])
-    payment_mode = SelectField("納付形態", choices=[(p.value, p.label) for p in PaymentMode])
+    payment_mode = SelectField("納付形態", choices=choices([(p.value, p.label) for p in PaymentMode]))
     branch_id = SelectField("拠点", coerce=int)
     secret = PasswordField("パスワード(変更する場合のみ入力)", [Optional(), Length(min=4, max=64, message="4〜64文字で入力してください。")],
                            description="登録車は到達番号パスワード、軽自動車は申請用パスワードです。変更は以後の申請にのみ適用されます。")

@@ -34,11 +34,12 @@ from portal.orgs import changes
 from portal.orgs import services
 from portal.orgs.rules import RuleViolation
 from portal.tenancy import get_or_404
+from portal.choices import choices
 
 
 def _branch_choices(with_none: bool = True):
     rows = db.session.scalars(sa.select(Branch).order_by(Branch.id)).all()
-    return ([(0, "(指定なし)")] if with_none else []) + [(b.id, b.name) for b in rows]
+    return choices(([(0, "(指定なし)")] if with_none else []) + [(b.id, b.name) for b in rows])
 
 
 def _show_violation(form, violation: RuleViolation) -> None:
@@ -152,7 +153,7 @@ def organization():
     org = current_user.organization
     name_form = OrgNameForm(obj=org)
     change_form = ChangeRequestForm()
-    change_form.kind.choices = [(k.value, k.label) for k in changes.allowed_kinds(org)]
+    change_form.kind.choices = choices((k.value, k.label) for k in changes.allowed_kinds(org))
     history = db.session.scalars(
         sa.select(ChangeRequest).order_by(ChangeRequest.requested_at.desc())
     ).all()
@@ -178,7 +179,7 @@ def organization_rename():
 def change_request_new():
     org = current_user.organization
     form = ChangeRequestForm()
-    form.kind.choices = [(k.value, k.label) for k in changes.allowed_kinds(org)]
+    form.kind.choices = choices((k.value, k.label) for k in changes.allowed_kinds(org))
     if form.validate_on_submit():
         try:
             changes.request_change(org, ChangeKind(form.kind.data), form.data, current_user,
@@ -219,19 +220,19 @@ def oss_account_edit(account_id: int | None = None):
         if account is None and not form.secret.data:
             form.secret.errors = ["パスワードを入力してください。"]
         else:
-            account = services.save_oss_account(
-                current_user.organization, account, backend=Backend(form.backend.data),
-                bulk_user_id=form.bulk_user_id.data.strip(),
-                payment_mode=PaymentMode(form.payment_mode.data),
-                branch_id=form.branch_id.data or None)
-            if form.secret.data:
-                services.set_account_secret(account, form.secret.data, current_user)
             try:
-                db.session.commit()
-            except sa.exc.IntegrityError:
+                account = services.save_oss_account(
+                    current_user.organization, account, backend=Backend(form.backend.data),
+                    bulk_user_id=form.bulk_user_id.data.strip(),
+                    payment_mode=PaymentMode(form.payment_mode.data),
+                    branch_id=form.branch_id.data or None)
+            except RuleViolation as violation:
                 db.session.rollback()
-                form.bulk_user_id.errors = ["この一括利用者IDは既に登録されています。"]
+                _show_violation(form, violation)
             else:
+                if form.secret.data:
+                    services.set_account_secret(account, form.secret.data, current_user)
+                db.session.commit()
                 flash("一括利用者アカウントを保存しました。", "success")
                 return redirect(url_for("admin.oss_accounts"))
     return render_template("admin/oss_account_form.html", form=form, account=account)

@@ -8,12 +8,13 @@ from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from portal.models import OrgKind
+from portal.choices import choices
 
 REQUIRED = "入力してください。"
 
 
 class OnboardForm(FlaskForm):
-    kind = SelectField("組織の種別", choices=[(k.value, k.label) for k in OrgKind])
+    kind = SelectField("組織の種別", choices=choices([(k.value, k.label) for k in OrgKind]))
     name = StringField("名称", [DataRequired(REQUIRED), Length(max=120)])
     registration_number = StringField("行政書士登録番号", [Optional(), Regexp(r"^[0-9]{5,10}$", message="登録番号は半角数字5〜10桁で入力してください。")])
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
@@ -29,5 +30,5 @@ class OnboardForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField("判断", choices=[("approve", "承認"), ("reject", "却下")])
+    decision = SelectField("判断", choices=choices([("approve", "承認"), ("reject", "却下")]))
     comment = TextAreaField("コメント", [Optional(), Length(max=1000)])

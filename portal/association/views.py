@@ -15,6 +15,7 @@ from portal.association.forms import DecisionForm
 from portal.association.forms import OnboardForm
 from portal.audit import ACTION_LABELS
 from portal.extensions import db
+from portal.models import AgentRequesterLink
 from portal.models import AuditEvent
 from portal.models import ChangeRequest
 from portal.models import ChangeStatus
@@ -26,6 +27,7 @@ from portal.orgs import changes
 from portal.orgs import services
 from portal.orgs.rules import RuleViolation
 from portal.tenancy import get_or_404
+from portal.choices import choices
 
 
 def _agent_choices():
@@ -34,7 +36,7 @@ def _agent_choices():
             [OrgKind.GYOSEISHOSHI, OrgKind.GYOSEISHOSHI_CORP, OrgKind.EXEMPT]
         )).order_by(Organization.name)
     ).all()
-    return [(0, "(なし)")] + [(a.id, a.name) for a in agents]
+    return choices([(0, "(なし)")] + [(a.id, a.name) for a in agents])
 
 
 @bp.get("/organizations")
@@ -83,7 +85,27 @@ def onboard():
 def organization(org_id: int):
     org = get_or_404(Organization, org_id)
     users = db.session.scalars(sa.select(User).where(User.org_id == org.id)).all()
-    return render_template("association/organization.html", org=org, users=users)
+    links = db.session.scalars(sa.select(AgentRequesterLink).where(sa.or_(
+        AgentRequesterLink.agent_org_id == org.id, AgentRequesterLink.requester_org_id == org.id
+    ))).all()
+    return render_template("association/organization.html", org=org, users=users, links=links,
+                           agents=_agent_choices()[1:])
+
+
+@bp.post("/organizations/<int:org_id>/links")
+@policy("association")
+def organization_link(org_id: int):
+    requester = get_or_404(Organization, org_id)
+    agent = get_or_404(Organization, request.form.get("agent_org_id", type=int) or 0)
+    try:
+        services.link_requester(agent, requester)
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+    else:
+        db.session.commit()
+        flash(f"{agent.name} と紐付けました。", "success")
+    return redirect(url_for("association.organization", org_id=requester.id))
 
 
 @bp.post("/organizations/<int:org_id>/active")

@@ -137,6 +137,11 @@ def onboard_organization(*, kind: OrgKind, name: str, admin_login_id: str, admin
 def link_requester(agent: Organization, requester: Organization) -> AgentRequesterLink:
     if not agent.kind.is_agent or requester.kind != OrgKind.REQUESTER:
         raise RuleViolation("紐付けできるのは代理人と依頼人の組み合わせだけです。")
+    exists = db.session.scalar(sa.select(AgentRequesterLink.id).where(
+        AgentRequesterLink.agent_org_id == agent.id,
+        AgentRequesterLink.requester_org_id == requester.id))
+    if exists:
+        raise RuleViolation("この代理人とは既に紐付いています。")
     link = AgentRequesterLink(agent_org_id=agent.id, requester_org_id=requester.id)
     db.session.add(link)
     db.session.flush()
@@ -153,6 +158,13 @@ def set_org_active(org: Organization, active: bool) -> None:
 def save_oss_account(org: Organization, account: OssAccount | None, *, backend: Backend,
                      bulk_user_id: str, payment_mode: PaymentMode,
                      branch_id: int | None) -> OssAccount:
+    taken = db.session.scalar(
+        sa.select(OssAccount.id).where(OssAccount.backend == backend,
+                                       OssAccount.bulk_user_id == bulk_user_id)
+        .execution_options(skip_tenant_scope=True)
+    )
+    if taken is not None and (account is None or taken != account.id):
+        raise RuleViolation("この一括利用者IDは既に登録されています。", field="bulk_user_id")
     if account is None:
         account = OssAccount(org_id=org.id, backend=backend)
         db.session.add(account)

@@ -15,3 +15,17 @@ document.addEventListener("htmx:beforeSwap", (event) => {
     event.detail.isError = false;
   }
 });
+
+// 変更等申込: show only the fields of the chosen kind of change.
+function showChangeFields(select) {
+  document.querySelectorAll("fieldset[data-change-kind]").forEach((fs) => {
+    fs.hidden = fs.dataset.changeKind !== select.value;
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const select = document.querySelector("select#kind");
+  if (select && document.querySelector("fieldset[data-change-kind]")) {
+    showChangeFields(select);
+    select.addEventListener("change", () => showChangeFields(select));
+  }
+});

@@ -1,0 +1,79 @@
+"""Route inventory and tenant-row helpers shared by the access, tenancy and CSRF tests."""
+
+import json
+import re
+
+import sqlalchemy as sa
+
+# Each URL parameter name maps to the model it identifies. A new route with an
+# unknown parameter fails the tests until it is added here (and so replayed).
+PARAM_MODELS = {
+    "user_id": "User",
+    "branch_id": "Branch",
+    "account_id": "OssAccount",
+    "change_id": "ChangeRequest",
+    "org_id": "Organization",
+    "run_id": "JobRun",
+}
+
+
+def app_rules(app):
+    """Every (rule, method, view) except static files."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        view = app.view_functions[rule.endpoint]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method, view
+
+
+def build_path(rule, ids: dict[str, object]) -> str:
+    """Fill a rule's parameters from ``ids`` (by parameter name)."""
+    path = rule.rule
+    for name in rule.arguments:
+        if name not in ids:
+            raise KeyError(f"route {rule.rule}: no id for parameter {name!r}")
+        path = re.sub(r"<(?:[^:<>]+:)?" + name + ">", str(ids[name]), path)
+    return path
+
+
+def rows_of(org, admin) -> dict[str, object]:
+    """Create rows of ``org`` addressable by every id parameter the routes use."""
+    from portal.extensions import db
+    from portal.models import Backend
+    from portal.models import ChangeKind
+    from portal.models import ChangeRequest
+    from portal.models import JobRun
+    from portal.models import OssAccount
+
+    account = OssAccount(org_id=org.id, backend=Backend.MLIT, bulk_user_id=f"F{org.id}X9")
+    change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
+                           requested_by_id=admin.id)
+    run = JobRun(id=f"oss-check-foreign-{org.id}", kind="oss-check", org_id=org.id)
+    db.session.add_all([account, change, run])
+    db.session.commit()
+    return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
+            "change_id": change.id, "org_id": org.id, "run_id": run.id}
+
+
+def tenant_tables() -> list[tuple[str, str]]:
+    """(table, column holding the organisation id) for every organisation-owned table."""
+    from portal.extensions import db
+
+    found = [("organization", "id"), ("agent_requester_link", "agent_org_id")]
+    for table in db.metadata.sorted_tables:
+        if "org_id" in table.c:
+            found.append((table.name, "org_id"))
+    return found
+
+
+def snapshot(org_id: int) -> str:
+    """Everything of the organisation as JSON, read with plain SQL (no tenant scope)."""
+    from portal.extensions import db
+
+    out = []
+    for table, col in tenant_tables():
+        rows = db.session.execute(
+            sa.text(f'SELECT * FROM "{table}" WHERE {col} = :o ORDER BY 1'), {"o": org_id})
+        out.append([tuple(map(str, r)) for r in rows])
+    return json.dumps(out, ensure_ascii=False)

@@ -1,0 +1,89 @@
+"""Route policies: every route declares one, roles see only what they may use."""
+
+import pytest
+
+from portal.access import AUTHENTICATED
+from portal.access import PUBLIC
+from tests.conftest import login
+from tests.routes import app_rules
+from tests.routes import build_path
+
+ROLE_USERS = {"admin": "a_admin", "staff": "a_staff", "association": "assoc"}
+
+
+def test_every_route_declares_a_policy(app):
+    missing = [rule.rule for rule, _, view in app_rules(app)
+               if getattr(view, "access_policy", None) is None]
+    assert missing == []
+
+
+def test_admins_can_never_file(app):
+    """A route open to staff is never open to admins (FAQ: 管理者は申請できない)."""
+    for rule, _, view in app_rules(app):
+        if "staff" in view.access_policy:
+            assert "admin" not in view.access_policy, rule.rule
+            assert AUTHENTICATED not in view.access_policy, rule.rule
+
+
+def test_area_prefixes_match_their_roles(app):
+    for rule, _, view in app_rules(app):
+        if rule.rule.startswith("/admin/"):
+            assert view.access_policy == {"admin"}, rule.rule
+        if rule.rule.startswith("/association/"):
+            assert view.access_policy == {"association"}, rule.rule
+
+
+def _ids_of(tenants):
+    t = tenants
+    return {"user_id": t["a_staff"].id, "branch_id": t["a"].branches[0].id, "account_id": 1,
+            "change_id": 1, "org_id": t["a"].id, "run_id": "none"}
+
+
+@pytest.mark.parametrize("role", ["admin", "staff", "association", None])
+def test_roles_are_refused_outside_their_policy(app, client, tenants, role):
+    """Every (route, method) that a role may not use answers 403 (or login for anonymous)."""
+    if role:
+        login(client, tenants[ROLE_USERS[role]])
+    ids = _ids_of(tenants)
+    checked = 0
+    for rule, method, view in app_rules(app):
+        allowed = view.access_policy
+        if PUBLIC in allowed or (role and (AUTHENTICATED in allowed or role in allowed)):
+            continue
+        path = build_path(rule, ids)
+        resp = client.open(path, method=method)
+        if role is None:
+            assert resp.status_code == 302 and "/login" in resp.headers["Location"], path
+        else:
+            assert resp.status_code == 403, f"{role} {method} {path} -> {resp.status_code}"
+        checked += 1
+    assert checked > 0
+
+
+def test_admin_menu_has_no_filing_and_staff_menu_has_no_admin(client, tenants):
+    login(client, tenants["a_admin"])
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "申請データ作成" not in body and "ユーザー管理" in body
+    client.post("/logout")
+    login(client, tenants["a_staff"])
+    body = client.get("/dashboard").get_data(as_text=True)
+    assert "申請データ作成" in body and "ユーザー管理" not in body
+
+
+def test_requester_admin_cannot_use_agent_only_pages(client, tenants):
+    login(client, tenants["r_admin"])
+    assert client.get("/admin/oss-accounts").status_code == 403
+    assert client.get("/admin/requesters").status_code == 403
+    assert client.get("/admin/users").status_code == 200
+
+
+def test_denials_are_audited(client, tenants):
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import AuditEvent
+
+    login(client, tenants["a_admin"])
+    client.get("/procedures")
+    event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "access_denied"))
+    assert event.org_id == tenants["a"].id and event.target == "/procedures"

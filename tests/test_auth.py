@@ -1,0 +1,155 @@
+"""Login, lockout, sessions and the forced password change."""
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from portal.models import Role
+from portal.models import User
+from portal.models import UserSession
+from portal.models.base import utcnow
+from tests.conftest import PASSWORD
+from tests.conftest import login
+
+
+def _events(action):
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_wrong_password_is_refused_with_a_generic_message(client, tenants):
+    resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                       "password": "wrong-password"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert "ログインIDまたはパスワードが正しくありません。" in body
+    assert tenants["a_staff"].login_id in body  # what the user typed is kept
+    assert len(_events("login_failed")) == 1
+
+
+def test_unknown_login_id_gets_the_same_message(client):
+    resp = client.post("/login", data={"login_id": "nobody", "password": "x"})
+    assert "ログインIDまたはパスワードが正しくありません。" in resp.get_data(as_text=True)
+    assert _events("login_failed")[0].login_id == "nobody"
+
+
+def test_five_failures_lock_the_account_and_stop_password_checks(app, client, tenants):
+    user = tenants["a_staff"]
+    for _ in range(5):
+        client.post("/login", data={"login_id": user.login_id, "password": "bad"})
+    resp = client.post("/login", data={"login_id": user.login_id, "password": PASSWORD})
+    assert resp.status_code == 200
+    assert "ロックされています" in resp.get_data(as_text=True)
+    assert len(_events("login_locked")) == 1
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locked_until > utcnow()
+
+
+def test_lock_expires(client, tenants):
+    user = tenants["a_staff"]
+    user.locked_until = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    login(client, user)
+
+
+def test_login_creates_a_server_side_session_and_logout_removes_it(client, tenants):
+    login(client, tenants["a_staff"])
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
+    assert client.get("/dashboard").status_code == 200
+    client.post("/logout")
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_stolen_cookie_is_useless_after_logout(app, client, tenants):
+    login(client, tenants["a_staff"])
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie(app.config["SESSION_COOKIE_NAME"], cookie)
+    assert thief.get("/dashboard").status_code == 302
+
+
+def test_login_issues_a_new_session_cookie(app, client, tenants):
+    client.get("/login")
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], "attacker-chosen")
+    login(client, tenants["a_staff"])
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value != "attacker-chosen"
+
+
+def test_idle_session_expires(client, tenants):
+    login(client, tenants["a_staff"])
+    row = db.session.scalar(sa.select(UserSession))
+    row.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+
+
+def test_absolute_session_lifetime(client, tenants):
+    login(client, tenants["a_staff"])
+    row = db.session.scalar(sa.select(UserSession))
+    row.created_at = utcnow() - timedelta(hours=12, minutes=1)
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_session_cookie_flags(app, client, tenants):
+    resp = login(client, tenants["a_staff"])
+    header = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in header
+    assert "SameSite=Lax" in header
+
+
+def test_initial_password_must_be_changed(client, tenants, make_user):
+    user = make_user(tenants["a"], Role.STAFF, must_change_password=True)
+    resp = login(client, user)
+    assert resp.headers["Location"].endswith("/password")
+    assert client.get("/dashboard").headers["Location"].endswith("/password")
+    resp = client.post("/password", data={"current_password": PASSWORD,
+                                          "new_password": "short", "confirm": "short"})
+    assert "10文字以上" in resp.get_data(as_text=True)
+    new = "Brand-new-pass-42"
+    resp = client.post("/password", data={"current_password": PASSWORD,
+                                          "new_password": new, "confirm": new})
+    assert resp.status_code == 302
+    assert client.get("/dashboard").status_code == 200
+    db.session.expire_all()
+    assert not db.session.get(User, user.id).must_change_password
+    assert _events("password_changed")
+
+
+def test_inactive_user_cannot_log_in(client, tenants):
+    user = tenants["a_staff"]
+    user.active = False
+    db.session.commit()
+    resp = client.post("/login", data={"login_id": user.login_id, "password": PASSWORD})
+    assert resp.status_code == 200
+    assert _events("login_failed")[0].detail["reason"] == "inactive"
+
+
+def test_suspended_organisation_cannot_log_in(client, tenants):
+    tenants["a"].active = False
+    db.session.commit()
+    resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                       "password": PASSWORD})
+    assert resp.status_code == 200
+
+
+def test_open_redirect_is_refused(client, tenants):
+    resp = client.post("/login?next=https://evil.example/x",
+                       data={"login_id": tenants["a_staff"].login_id, "password": PASSWORD})
+    assert resp.headers["Location"] == "/dashboard"
+
+
+def test_passwords_are_hashed_with_a_slow_kdf_by_default():
+    from portal import create_app
+    from tests.conftest import TEST_CONFIG
+
+    app = create_app({k: v for k, v in TEST_CONFIG.items() if k != "PASSWORD_HASH_METHOD"})
+    with app.app_context():
+        user = User(login_id="x", display_name="x", role=Role.STAFF)
+        user.set_password("Some-password-1")
+    assert user.password_hash.startswith("scrypt:")
+    assert "Some-password-1" not in user.password_hash

@@ -1,0 +1,130 @@
+"""The job queue (embedded and Redis), /healthz, the CLI and demo data."""
+
+import json
+import threading
+import time
+
+import pytest
+import sqlalchemy as sa
+from werkzeug.serving import make_server
+
+from jobs import runs
+from jobs.worker import AppWorker
+from jobs.worker import EmbeddedWorker
+from oss.simulator import create_simulator
+from portal.extensions import db
+from portal.models import JobRun
+from portal.models import JobStatus
+
+
+@pytest.fixture
+def simulator():
+    server = make_server("127.0.0.1", 0, create_simulator(), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+def _wait_terminal(run_id, seconds=15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.rollback()  # end the read snapshot; see what the worker wrote
+        run = db.session.get(JobRun, run_id)
+        if run.status.terminal:
+            return run
+        time.sleep(0.1)
+    raise AssertionError(f"job {run_id} did not finish")
+
+
+@pytest.fixture
+def embedded_worker(app):
+    worker = EmbeddedWorker(app, poll_interval=0.05).start()
+    yield worker
+    worker.stop()
+
+
+def test_embedded_worker_runs_the_oss_check(app, simulator, embedded_worker):
+    app.config.update(OSS_MLIT_URL=f"{simulator}/mlit", OSS_KEI_URL=f"{simulator}/kei")
+    done = _wait_terminal(runs.start("oss-check", "jobs.system.check_oss").id)
+    assert done.status == JobStatus.FINISHED and done.progress == 100
+    assert done.result["mlit"]["ok"] and done.result["kei"]["ok"]
+
+
+def test_unreachable_oss_fails_with_a_japanese_reason(app, embedded_worker):
+    done = _wait_terminal(runs.start("oss-check", "jobs.system.check_oss").id)
+    assert done.status == JobStatus.FAILED and "到達できません" in done.error
+
+
+@pytest.mark.redis
+def test_real_rq_worker_round_trip_on_postgres(pg_app, simulator):
+    pg_app.config.update(OSS_MLIT_URL=f"{simulator}/mlit", OSS_KEI_URL=f"{simulator}/kei")
+    run = runs.start("oss-check", "jobs.system.check_oss")
+    worker = AppWorker(["default"], connection=__import__("jobs.queue").queue.get_connection())
+    worker.flask_app = pg_app
+    worker.work(burst=True)
+    done = _wait_terminal(run.id)
+    assert done.status == JobStatus.FINISHED
+
+
+def test_healthz_reports_each_part(app, client, simulator):
+    app.config.update(OSS_MLIT_URL=f"{simulator}/mlit", OSS_KEI_URL=f"{simulator}/kei")
+    body = client.get("/healthz").get_json()
+    assert body["database"]["ok"] and body["database"]["dialect"] == "sqlite"
+    assert body["queue"] == {"ok": True, "mode": "embedded"}
+    assert body["oss"]["mlit"]["ok"] and body["oss"]["kei"]["ok"]
+    assert body["status"] == "ok"
+
+
+def test_healthz_says_when_oss_is_down(client):
+    resp = client.get("/healthz")
+    assert resp.status_code == 200
+    assert resp.get_json()["oss"]["mlit"]["ok"] is False
+
+
+def test_healthz_on_postgres_and_redis(pg_app):
+    body = pg_app.test_client().get("/healthz").get_json()
+    assert body["database"]["dialect"] == "postgresql"
+    assert body["queue"] == {"ok": True, "mode": "redis"}
+
+
+def test_database_down_gives_503_without_details(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    assert resp.get_json()["database"]["ok"] is False
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+def test_demo_seed_is_idempotent(app):
+    from portal.demo import seed
+
+    first = seed()
+    second = seed()
+    assert first == second
+    roles = {row["role"] for row in first}
+    assert roles == {"協会職員", "管理者", "担当者"}
+    from portal.models import User
+
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == len(first)
+
+
+def test_seeded_demo_users_can_log_in(app, client):
+    from portal.demo import seed
+
+    for row in seed():
+        resp = client.post("/login", data={"login_id": row["login_id"],
+                                           "password": row["password"]})
+        assert resp.status_code == 302 and resp.headers["Location"] == "/dashboard"
+        client.post("/logout")
+
+
+def test_simulator_answers_health_on_both_backends(simulator):
+    import requests
+
+    for backend in ("mlit", "kei"):
+        assert requests.get(f"{simulator}/{backend}/healthz", timeout=2).json()["backend"] == backend
+    assert "OSSシミュレータ" in requests.get(simulator + "/", timeout=2).text
+    assert json.loads(requests.get(simulator + "/healthz", timeout=2).text)["status"] == "ok"

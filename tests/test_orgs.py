@@ -1,0 +1,179 @@
+"""Organisations, users, branches and the rules around them."""
+
+import re
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AgentRequesterLink
+from portal.models import AuditEvent
+from portal.models import Organization
+from portal.models import OrgKind
+from portal.models import Role
+from portal.models import User
+from portal.orgs import services
+from portal.orgs.rules import LAST_ADMIN
+from portal.orgs.rules import RuleViolation
+from tests.conftest import login
+
+
+def test_admin_creates_a_staff_user_with_a_one_time_password(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post("/admin/users/new", data={"login_id": "new.staff", "display_name": "新人",
+                                                 "role": "staff", "branch_id": "0"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "初期パスワード" in body
+    password = re.search(r'<code class="secret">([^<]+)</code>', body).group(1)
+    user = db.session.scalar(sa.select(User).where(User.login_id == "new.staff"))
+    assert user.org_id == tenants["a"].id and user.must_change_password
+    assert user.check_password(password)
+    assert password not in str(db.session.scalar(
+        sa.select(AuditEvent.detail).where(AuditEvent.action == "user_created")))
+
+
+def test_duplicate_login_id_is_shown_next_to_the_field(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post("/admin/users/new", data={"login_id": tenants["b_staff"].login_id,
+                                                 "display_name": "重複", "role": "staff",
+                                                 "branch_id": "0"})
+    body = resp.get_data(as_text=True)
+    assert "このログインIDは既に使われています。" in body
+    assert 'value="重複"' in body  # nothing typed is lost
+
+
+def test_last_admin_cannot_be_deactivated_or_demoted(app, tenants):
+    admin = tenants["a_admin"]
+    with pytest.raises(RuleViolation, match="最低1名"):
+        services.set_user_active(admin, False)
+    with pytest.raises(RuleViolation):
+        services.update_user(admin, display_name="x", role=Role.STAFF, branch_id=None)
+
+
+def test_second_admin_allows_demoting_the_first(app, tenants, make_user):
+    make_user(tenants["a"], Role.ADMIN)
+    services.update_user(tenants["a_admin"], display_name="元管理者", role=Role.STAFF,
+                         branch_id=None)
+    assert tenants["a_admin"].role == Role.STAFF
+
+
+def test_last_admin_rule_through_the_ui(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post(f"/admin/users/{tenants['a_admin'].id}/active", data={"active": "0"},
+                       follow_redirects=True)
+    assert LAST_ADMIN in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, tenants["a_admin"].id).active
+
+
+def test_deactivating_a_user_ends_its_sessions(app, tenants):
+    staff_client = app.test_client()
+    login(staff_client, tenants["a_staff"])
+    admin_client = app.test_client()
+    login(admin_client, tenants["a_admin"])
+    admin_client.post(f"/admin/users/{tenants['a_staff'].id}/active", data={"active": "0"})
+    assert staff_client.get("/dashboard").status_code == 302
+
+
+def test_password_reset_shows_a_new_password_once(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post(f"/admin/users/{tenants['a_staff'].id}/reset-password")
+    password = re.search(r'<code class="secret">([^<]+)</code>', resp.get_data(as_text=True))
+    user = db.session.get(User, tenants["a_staff"].id)
+    assert user.check_password(password.group(1)) and user.must_change_password
+
+
+def test_admin_renames_organisation_branch_and_user(client, tenants):
+    login(client, tenants["a_admin"])
+    client.post("/admin/organization/name", data={"name": "新甲事務所"})
+    branch = tenants["a"].branches[0]
+    client.post(f"/admin/branches/{branch.id}", data={"name": "本店改", "address": "",
+                                                      "kei_manager_name": "甲(登録番号1)"})
+    client.post(f"/admin/users/{tenants['a_staff'].id}", data={
+        "display_name": "改名", "role": "staff", "branch_id": str(branch.id)})
+    db.session.expire_all()
+    assert db.session.get(Organization, tenants["a"].id).name == "新甲事務所"
+    assert tenants["a"].branches[0].kei_manager_name == "甲(登録番号1)"
+    assert db.session.get(User, tenants["a_staff"].id).display_name == "改名"
+
+
+def test_association_onboards_an_agent_and_prints_the_notice(client, tenants):
+    login(client, tenants["assoc"])
+    resp = client.post("/association/organizations", data={
+        "kind": "gyoseishoshi", "name": "新規行政書士事務所", "registration_number": "99887766",
+        "address": "大阪府大阪市北区１", "phone": "06-0000-0000", "email": "", "bank_name": "",
+        "bank_branch": "", "bank_account_number": "1234567", "bank_account_holder": "",
+        "agent_org_id": "0", "admin_login_id": "newadmin", "admin_name": "新規 管理者"})
+    body = resp.get_data(as_text=True)
+    assert "利用登録通知書" in body and "newadmin" in body
+    org = db.session.scalar(sa.select(Organization).where(Organization.name == "新規行政書士事務所"))
+    assert org.branches[0].name == "本店"
+    admin = db.session.scalar(sa.select(User).where(User.login_id == "newadmin"))
+    assert admin.role == Role.ADMIN and admin.must_change_password
+    assert org.masked_account == "＊＊＊＊567"
+
+
+def test_gyoseishoshi_needs_a_registration_number(app, tenants):
+    with pytest.raises(RuleViolation, match="登録番号"):
+        services.onboard_organization(kind=OrgKind.GYOSEISHOSHI, name="x", admin_login_id="xyz",
+                                      admin_name="x")
+
+
+def test_agent_onboards_a_requester_and_is_linked(client, tenants):
+    login(client, tenants["b_admin"])
+    resp = client.post("/admin/requesters", data={"name": "整備工場テスト", "address": "",
+                                                 "phone": "", "admin_login_id": "garage1",
+                                                 "admin_name": "工場 長"})
+    assert "利用登録通知書" in resp.get_data(as_text=True)
+    link = db.session.scalar(sa.select(AgentRequesterLink).where(
+        AgentRequesterLink.agent_org_id == tenants["b"].id))
+    assert link.requester.name == "整備工場テスト"
+    assert link.requester.kind == OrgKind.REQUESTER
+
+
+def test_only_requesters_can_be_onboarded_by_agents(app, tenants):
+    with pytest.raises(RuleViolation):
+        services.onboard_organization(kind=OrgKind.GYOSEISHOSHI, name="x",
+                                      registration_number="1", admin_login_id="abc",
+                                      admin_name="x", agent=tenants["a"])
+
+
+def test_association_suspends_an_organisation(client, tenants, app):
+    login(client, tenants["assoc"])
+    client.post(f"/association/organizations/{tenants['a'].id}/active", data={"active": "0"})
+    other = app.test_client()
+    resp = other.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                      "password": "Test-pass-123"})
+    assert resp.status_code == 200  # refused
+
+
+def test_audit_log_is_per_organisation_for_admins(client, tenants):
+    login(client, tenants["b_admin"])  # creates a login event for b
+    client.post("/logout")
+    login(client, tenants["a_admin"])
+    body = client.get("/admin/audit").get_data(as_text=True)
+    assert tenants["a_admin"].login_id in body
+    assert tenants["b_admin"].login_id not in body
+
+
+def test_association_sees_every_audit_event(client, tenants):
+    login(client, tenants["b_admin"])
+    client.post("/logout")
+    login(client, tenants["assoc"])
+    body = client.get("/association/audit").get_data(as_text=True)
+    assert tenants["b_admin"].login_id in body and tenants["assoc"].login_id in body
+
+
+def test_association_links_a_requester_to_a_second_agent(client, tenants):
+    login(client, tenants["assoc"])
+    resp = client.post(f"/association/organizations/{tenants['r'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "乙行政書士法人 と紐付けました。" in resp.get_data(as_text=True)
+    resp = client.post(f"/association/organizations/{tenants['r'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "既に紐付いています" in resp.get_data(as_text=True)
+    agents = {link.agent_org_id for link in db.session.scalars(sa.select(AgentRequesterLink))}
+    assert agents == {tenants["a"].id, tenants["b"].id}
+    resp = client.post(f"/association/organizations/{tenants['a'].id}/links",
+                       data={"agent_org_id": tenants["b"].id}, follow_redirects=True)
+    assert "紐付けできるのは代理人と依頼人の組み合わせだけです。" in resp.get_data(as_text=True)

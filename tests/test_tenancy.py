@@ -1,0 +1,98 @@
+"""Tenant isolation: no route reaches another organisation's rows.
+
+Every route with an id parameter is replayed, for every verb it accepts, by
+each non-association principal of one organisation with the ids of another
+organisation's rows. None may answer 2xx with the foreign data, and the
+foreign rows must be unchanged afterwards.
+"""
+
+import pytest
+import sqlalchemy as sa
+
+from portal import tenancy
+from portal.extensions import db
+from portal.models import Organization
+from portal.models import Role
+from portal.models import User
+from tests.conftest import login
+from tests.routes import PARAM_MODELS
+from tests.routes import app_rules
+from tests.routes import build_path
+from tests.routes import rows_of
+from tests.routes import snapshot
+
+
+def test_every_model_is_tenant_scoped_or_declared_global(app):
+    for mapper in db.Model.registry.mappers:
+        cls = mapper.class_
+        assert hasattr(cls, "tenant_criteria") or getattr(cls, "__tenant_global__", False), cls
+
+
+@pytest.mark.parametrize("principal", ["a_admin", "a_staff", "r_admin", "r_staff"])
+def test_replay_every_route_with_foreign_ids(app, client, tenants, principal):
+    foreign_org = tenants["b"]
+    ids = rows_of(foreign_org, tenants["b_admin"])
+    assert set(PARAM_MODELS) >= set(ids)
+    before = snapshot(foreign_org.id)
+    login(client, tenants[principal])
+    replayed = 0
+    for rule, method, _view in app_rules(app):
+        if not rule.arguments:
+            continue
+        path = build_path(rule, ids)
+        data = {"active": "0", "name": "乗っ取り", "display_name": "x", "role": "admin",
+                "branch_id": "0", "decision": "approve", "comment": "x"}
+        resp = client.open(path, method=method, data=data if method == "POST" else None)
+        body = resp.get_data(as_text=True)
+        assert resp.status_code in (403, 404), f"{principal} {method} {path} -> {resp.status_code}"
+        assert foreign_org.name not in body
+        replayed += 1
+    assert replayed >= 8
+    db.session.expire_all()
+    assert snapshot(foreign_org.id) == before
+
+
+def test_unknown_route_parameters_are_mapped(app):
+    for rule, _, _ in app_rules(app):
+        for name in rule.arguments:
+            assert name in PARAM_MODELS, f"{rule.rule}: add {name!r} to tests/routes.py"
+
+
+def test_scoped_queries_hide_other_organisations(app, tenants):
+    scope = tenancy.Scope(org_id=tenants["a"].id, linked_org_ids=frozenset({tenants["r"].id}))
+    with app.test_request_context():
+        tenancy.set_scope(scope)
+        users = db.session.scalars(sa.select(User)).all()
+        assert {u.org_id for u in users} == {tenants["a"].id}
+        orgs = {o.id for o in db.session.scalars(sa.select(Organization))}
+        assert orgs == {tenants["a"].id, tenants["r"].id}
+        # a join cannot leak either
+        joined = db.session.execute(
+            sa.select(User.login_id).join(User.organization).where(User.role == Role.ADMIN)
+        ).scalars().all()
+        assert joined == [tenants["a_admin"].login_id]
+
+
+def test_requester_sees_only_itself_and_its_agents(app, tenants):
+    requester_user = tenants["r_staff"]
+    with app.test_request_context():
+        tenancy.set_scope(tenancy.scope_for(requester_user))
+        names = {o.name for o in db.session.scalars(sa.select(Organization))}
+    assert names == {tenants["r"].name, tenants["a"].name}
+
+
+def test_association_sees_every_organisation(app, tenants):
+    with app.test_request_context():
+        tenancy.set_scope(tenancy.scope_for(tenants["assoc"]))
+        count = db.session.scalar(sa.select(sa.func.count(Organization.id)))
+    assert count == 4
+
+
+def test_suspended_link_stops_visibility(app, tenants):
+    from portal.models import AgentRequesterLink
+
+    link = db.session.scalar(sa.select(AgentRequesterLink))
+    link.active = False
+    db.session.commit()
+    assert tenancy.scope_for(tenants["a_admin"]).linked_org_ids == frozenset()
+    assert tenancy.scope_for(tenants["r_staff"]).visible_org_ids == {tenants["r"].id}

@@ -1,0 +1,40 @@
+"""Brute force: per-IP rate limit and per-account lockout (SECURITY.md S7)."""
+
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import AuditEvent
+from tests.conftest import make_app
+
+
+def test_a_thousand_attempts_get_at_most_25_password_checks(sqlite_url, tenants):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
+                    "RATELIMIT_STORAGE_URI": "memory://"})
+    client = app.test_client()
+    statuses = []
+    for i in range(1000):
+        resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                           "password": f"guess-{i}"})
+        statuses.append(resp.status_code)
+    checked = db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login_failed", AuditEvent.detail["reason"].as_string() == "bad password"))
+    assert checked <= 25
+    assert checked == 5  # the account locks after five failures
+    assert statuses.count(429) >= 1000 - 20
+    resp = client.post("/login", data={"login_id": "x", "password": "y"})
+    assert resp.status_code == 429
+    assert "短時間に操作が集中しました" in resp.get_data(as_text=True)
+
+
+def test_the_limit_is_per_ip(sqlite_url, tenants):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
+                    "RATELIMIT_STORAGE_URI": "memory://"})
+    client = app.test_client()
+    for _ in range(20):
+        client.post("/login", data={"login_id": "nobody", "password": "x"},
+                    environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    blocked = client.post("/login", data={"login_id": "nobody", "password": "x"},
+                          environ_base={"REMOTE_ADDR": "10.0.0.1"})
+    other = client.post("/login", data={"login_id": "nobody", "password": "x"},
+                        environ_base={"REMOTE_ADDR": "10.0.0.2"})
+    assert blocked.status_code == 429 and other.status_code == 200
