@@ -36,7 +36,7 @@ def test_area_prefixes_match_their_roles(app):
 def _ids_of(tenants):
     t = tenants
     return {"user_id": t["a_staff"].id, "branch_id": t["a"].branches[0].id, "account_id": 1,
-            "change_id": 1, "org_id": t["a"].id, "run_id": "none"}
+            "change_id": 1, "org_id": t["a"].id, "run_id": "none", "cert_id": 1}
 
 
 @pytest.mark.parametrize("role", ["admin", "staff", "association", None])

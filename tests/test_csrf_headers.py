@@ -45,7 +45,7 @@ def test_every_post_route_needs_the_token(csrf_client, tenants, principal):
     app, client = csrf_client
     _login(client, tenants[principal])
     ids = {"user_id": tenants["a_staff"].id, "branch_id": 1, "account_id": 1, "change_id": 1,
-           "org_id": tenants["a"].id, "run_id": "x"}
+           "org_id": tenants["a"].id, "run_id": "x", "cert_id": 1}
     checked = 0
     for rule, method, _ in app_rules(app):
         if method not in ("POST", "PUT", "PATCH", "DELETE") or rule.rule == "/login":

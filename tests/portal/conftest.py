@@ -23,6 +23,17 @@ def any_issuer_app(request):
     return request.getfixturevalue(name)
 
 
+def new_org(kind):
+    """An organisation made in the current app's database (``make_org`` is bound to SQLite)."""
+    from portal.extensions import db
+    from portal.models import Organization
+
+    org = Organization(kind=kind, name="ＰＧ試験組織", registration_number="12345678")
+    db.session.add(org)
+    db.session.commit()
+    return org
+
+
 def p12(ca, password: str = PASSWORD, **leaf_kw) -> tuple[certs.Issued, bytes]:
     leaf = certs.make_leaf(ca, **leaf_kw)
     return leaf, certs.make_p12(leaf, password)

@@ -21,6 +21,7 @@ from portal.models import OrgKind
 from portal.models import SigningCertificate
 from portal.templating import JST
 from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import new_org
 from tests.portal.conftest import p12
 
 
@@ -142,8 +143,9 @@ def test_rotation_rewraps_both_columns(app, tenants, issuers):
     assert vault.decrypt(vault.current_keyring(), row.blob_ciphertext, row.aad("pkcs12")) == data
 
 
-def test_deposit_on_postgres(any_app, make_org, issuers):
-    org = make_org(OrgKind.GYOSEISHOSHI_CORP)
+def test_deposit_on_postgres(any_app, issuers):
+    org = new_org(OrgKind.GYOSEISHOSHI_CORP)
+    assert db.engine is any_app.extensions["sqlalchemy"].engines[None]
     cert = deposit(org, p12(issuers.shogyo_toki)[1], PASSWORD, date.today(), None)
     db.session.commit()
     assert db.session.get(SigningCertificate, cert.id).cert_type.value == "shogyo_toki"

@@ -28,6 +28,7 @@ from tests.conftest import login
 from tests.oss import specs
 from tests.oss.conftest import header
 from tests.portal.conftest import PASSWORD
+from tests.portal.conftest import new_org
 from tests.portal.conftest import p12
 
 NOW = datetime.now(UTC)
@@ -163,7 +164,8 @@ def test_a_row_whose_file_was_swapped_is_refused(app, tenants, issuers):
         load_signer(two, purpose="check")
 
 
-def test_choice_on_postgres(any_app, make_org, issuers):
-    org = make_org(OrgKind.GYOSEISHOSHI)
+def test_choice_on_postgres(any_app, issuers):
+    org = new_org(OrgKind.GYOSEISHOSHI)
+    assert db.engine is any_app.extensions["sqlalchemy"].engines[None]
     cert = put(org, issuers.gyoseishoshi)
     assert choose_certificate(org.id, NOW).id == cert.id
