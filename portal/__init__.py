@@ -70,6 +70,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.association import bp as association_bp
     from portal.auth import bp as auth_bp
+    from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
 
     app.register_blueprint(main_bp)
@@ -78,3 +79,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(association_bp, url_prefix="/association")
     app.register_blueprint(faq_views.bp)
     app.register_blueprint(faq_manage.bp, url_prefix="/association")
+    app.register_blueprint(certificates_bp, url_prefix="/certificates")

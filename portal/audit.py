@@ -76,4 +76,11 @@ ACTION_LABELS = {
     "notice_saved": "お知らせ保存",
     "notice_published": "お知らせ公開",
     "notice_unpublished": "お知らせ非公開",
+    "certificate_uploaded": "電子証明書の登録",
+    "certificate_refused": "電子証明書の登録拒否",
+    "certificate_start_date_changed": "電子証明書の利用開始日変更",
+    "certificate_disabled": "電子証明書の利用停止",
+    "certificate_enabled": "電子証明書の利用再開",
+    "certificate_decrypted": "電子証明書の復号",
+    "certificate_used": "電子証明書による署名",
 }

@@ -1,6 +1,5 @@
 """The ``ossdesk`` command: a Flask CLI group bound to the app in ``wsgi.py``."""
 
-import os
 import signal
 import subprocess
 import sys
@@ -27,16 +26,14 @@ def main():
     """ossdesk — OSS bulk filing portal."""
 
 
-@main.command("oss-simulator", context_settings={"ignore_unknown_options": True})
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("OSS_PORT", "5001")),
-              show_default="OSS_PORT or 5001")
-def oss_simulator(host: str, port: int):
-    """Run the OSS simulator (both back-ends) as its own HTTP service."""
-    from oss.simulator.server import serve
+@main.command("oss-simulator", add_help_option=False,
+              context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def oss_simulator(args):
+    """Run the OSS simulator (both back-ends) as its own HTTP service (--help for options)."""
+    from oss.simulator.server import main as run_simulator
 
-    click.echo(f"OSS simulator on http://{host}:{port}/ (mlit: /mlit, kei: /kei)")
-    serve(host, port)
+    run_simulator(list(args))
 
 
 @click.command("worker")

@@ -65,6 +65,10 @@ def load_config(test_config: dict | None = None) -> dict:
         "OSS_MLIT_URL": env.get("OSS_MLIT_URL") or f"http://127.0.0.1:{oss_port}/mlit",
         "OSS_KEI_URL": env.get("OSS_KEI_URL") or f"http://127.0.0.1:{oss_port}/kei",
         "OSS_TIMEOUT": float(env.get("OSS_TIMEOUT", "10")),
+        "OSS_CONNECT_TIMEOUT": float(env.get("OSS_CONNECT_TIMEOUT", "3.05")),
+        # Trusted issuing CAs per certificate type: <dir>/<gyoseishoshi|shogyo_toki|jpki>/*.pem
+        "CERT_ISSUER_DIR": env.get("OSSDESK_CERT_ISSUERS") or str(instance_dir() / "cert-issuers"),
+        "CERT_UPLOAD_MAX_BYTES": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,

@@ -5,6 +5,7 @@ import secrets
 
 import sqlalchemy as sa
 
+from portal.certificates.demo import deposit_demo_certificate
 from portal.config import instance_dir
 from portal.extensions import db
 from portal.models import Organization
@@ -65,6 +66,8 @@ def seed() -> list[dict]:
                            "organization": name})
         if agent_key:
             services.link_requester(orgs[agent_key], org)
+        if kind == OrgKind.GYOSEISHOSHI:
+            deposit_demo_certificate(org, users[0][1])
     db.session.commit()
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)

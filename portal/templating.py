@@ -24,6 +24,7 @@ NAV = [
     ("ユーザー管理", "admin.users", {"admin"}, False),
     ("拠点管理", "admin.branches", {"admin"}, False),
     ("一括利用者アカウント", "admin.oss_accounts", {"admin"}, True),
+    ("電子証明書", "certificates.index", {"admin"}, False),
     ("依頼人", "admin.requesters", {"admin"}, True),
     ("組織情報・変更等申込", "admin.organization", {"admin"}, False),
     ("操作履歴", "admin.audit_log", {"admin"}, False),

@@ -17,6 +17,7 @@ PARAM_MODELS = {
     "entry_id": "FaqEntry",  # global content: a draft, so only association staff reach it
     "notice_id": "Notice",
     "category_id": "FaqCategory",
+    "cert_id": "SigningCertificate",
 }
 
 
@@ -53,10 +54,29 @@ def rows_of(org, admin) -> dict[str, object]:
     change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
                            requested_by_id=admin.id)
     run = JobRun(id=f"oss-check-foreign-{org.id}", kind="oss-check", org_id=org.id)
-    db.session.add_all([account, change, run])
+    cert = signing_certificate_row(org)
+    db.session.add_all([account, change, run, cert])
     db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
-            "change_id": change.id, "org_id": org.id, "run_id": run.id, **draft_content(org.id)}
+            "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,
+            **draft_content(org.id)}
+
+
+def signing_certificate_row(org):
+    """A certificate row of ``org`` (its ciphertexts are placeholders: never decrypted here)."""
+    from datetime import date
+    from datetime import datetime
+
+    from oss.certtypes import CertType
+    from portal.models import CertRole
+    from portal.models import SigningCertificate
+
+    return SigningCertificate(
+        org_id=org.id, role=CertRole.AGENT, cert_type=CertType.GYOSEISHOSHI,
+        subject_cn=org.name, subject=f"CN={org.name}", issuer="CN=CA", serial_hex="1",
+        fingerprint=f"{org.id:064x}", not_before=datetime(2026, 1, 1),
+        not_after=datetime(2099, 1, 1), start_date=date(2026, 1, 1),
+        blob_ciphertext="-", password_ciphertext="-")
 
 
 def draft_content(tag: int) -> dict[str, int]:
@@ -75,26 +95,38 @@ def draft_content(tag: int) -> dict[str, int]:
     return {"entry_id": entry.id, "notice_id": notice.id, "category_id": category.id}
 
 
+def sample_ids(tenants) -> dict[str, object]:
+    """Ids for every route parameter, for tests that only look at status codes."""
+    return {"user_id": tenants["a_staff"].id, "branch_id": tenants["a"].branches[0].id,
+            "account_id": 1, "change_id": 1, "org_id": tenants["a"].id, "run_id": "none",
+            "entry_id": 1, "notice_id": 1, "category_id": 1, "cert_id": 1}
+
+
 def tenant_tables() -> list[tuple[str, str]]:
     """(table, column holding the organisation id) for every organisation-owned table."""
     from portal.extensions import db
 
     found = [("organization", "id"), ("agent_requester_link", "agent_org_id")]
     for table in db.metadata.sorted_tables:
-        # The audit log is append-only and records every denial for the acting
-        # organisation, so refused requests rightly add rows there.
-        if "org_id" in table.c and table.name != "audit_event":
+        if "org_id" in table.c:
             found.append((table.name, "org_id"))
     return found
 
 
 def snapshot(org_id: int) -> str:
-    """Everything of the organisation as JSON, read with plain SQL (no tenant scope)."""
+    """Everything of the organisation as JSON, read with plain SQL (no tenant scope).
+
+    Denials are audited under the organisation of the user who was refused, so
+    an organisation's own ``access_denied`` events grow while it probes others;
+    they are left out (they never concern another organisation's rows).
+    """
     from portal.extensions import db
 
     out = []
     for table, col in tenant_tables():
+        extra = " AND action <> 'access_denied'" if table == "audit_event" else ""
         rows = db.session.execute(
-            sa.text(f'SELECT * FROM "{table}" WHERE {col} = :o ORDER BY 1'), {"o": org_id})
+            sa.text(f'SELECT * FROM "{table}" WHERE {col} = :o{extra} ORDER BY 1'),
+            {"o": org_id})
         out.append([tuple(map(str, r)) for r in rows])
     return json.dumps(out, ensure_ascii=False)

@@ -7,6 +7,7 @@ from portal.access import PUBLIC
 from tests.conftest import login
 from tests.routes import app_rules
 from tests.routes import build_path
+from tests.routes import sample_ids
 
 ROLE_USERS = {"admin": "a_admin", "staff": "a_staff", "association": "assoc"}
 
@@ -33,19 +34,12 @@ def test_area_prefixes_match_their_roles(app):
             assert view.access_policy == {"association"}, rule.rule
 
 
-def _ids_of(tenants):
-    t = tenants
-    return {"user_id": t["a_staff"].id, "branch_id": t["a"].branches[0].id, "account_id": 1,
-            "change_id": 1, "org_id": t["a"].id, "run_id": "none", "entry_id": 1,
-            "notice_id": 1, "category_id": 1}
-
-
 @pytest.mark.parametrize("role", ["admin", "staff", "association", None])
 def test_roles_are_refused_outside_their_policy(app, client, tenants, role):
     """Every (route, method) that a role may not use answers 403 (or login for anonymous)."""
     if role:
         login(client, tenants[ROLE_USERS[role]])
-    ids = _ids_of(tenants)
+    ids = sample_ids(tenants)
     checked = 0
     for rule, method, view in app_rules(app):
         allowed = view.access_policy

@@ -8,6 +8,7 @@ from tests.conftest import PASSWORD
 from tests.conftest import make_app
 from tests.routes import app_rules
 from tests.routes import build_path
+from tests.routes import sample_ids
 
 
 @pytest.fixture
@@ -44,9 +45,7 @@ def test_login_without_token_is_refused(csrf_client, tenants):
 def test_every_post_route_needs_the_token(csrf_client, tenants, principal):
     app, client = csrf_client
     _login(client, tenants[principal])
-    ids = {"user_id": tenants["a_staff"].id, "branch_id": 1, "account_id": 1, "change_id": 1,
-           "org_id": tenants["a"].id, "run_id": "x", "entry_id": 1, "notice_id": 1,
-           "category_id": 1}
+    ids = sample_ids(tenants)
     checked = 0
     for rule, method, _ in app_rules(app):
         if method not in ("POST", "PUT", "PATCH", "DELETE") or rule.rule == "/login":

@@ -2,6 +2,8 @@
 
 import sqlalchemy as sa
 
+from portal.certificates.deposit import today_jst
+from portal.certificates.selection import expiry_warnings
 from portal.extensions import db
 from portal.models import ChangeRequest
 from portal.models import ChangeStatus
@@ -17,6 +19,7 @@ def context_for(user) -> dict:
         ctx["pending_changes"] = db.session.scalars(
             sa.select(ChangeRequest).where(ChangeRequest.status == ChangeStatus.PENDING)
         ).all()
+        ctx["certificate_warnings"] = expiry_warnings(user.org_id, today_jst())
     elif user.role == Role.ASSOCIATION:
         ctx["org_count"] = db.session.scalar(sa.select(sa.func.count(Organization.id)))
         ctx["pending_change_count"] = db.session.scalar(

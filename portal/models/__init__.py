@@ -1,6 +1,8 @@
 """All models, imported so that metadata and migrations see every table."""
 
 from portal.models.audit import AuditEvent
+from portal.models.certificate import CertRole
+from portal.models.certificate import SigningCertificate
 from portal.models.change_request import ChangeKind
 from portal.models.change_request import ChangeRequest
 from portal.models.change_request import ChangeStatus
@@ -25,6 +27,7 @@ __all__ = [
     "AuditEvent",
     "Backend",
     "Branch",
+    "CertRole",
     "ChangeKind",
     "ChangeRequest",
     "ChangeStatus",
@@ -36,6 +39,7 @@ __all__ = [
     "OssAccountSecret",
     "PaymentMode",
     "Role",
+    "SigningCertificate",
     "User",
     "UserSession",
 ]

@@ -6,7 +6,7 @@ indexes on ``search_text`` (the database needs a UTF-8-aware LC_CTYPE such as
 C.UTF-8, otherwise Japanese yields no trigrams).
 
 Revision ID: 0006
-Revises: 0001
+Revises: 0003
 Create Date: 2026-11-25 19:53:45.026987
 
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0006'
-down_revision = '0001'
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
