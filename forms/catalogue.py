@@ -31,3 +31,27 @@ BY_CODE = {p.code: p for p in PROCEDURES}
 
 def for_backend(backend: str) -> list[Procedure]:
     return [p for p in PROCEDURES if p.backend == backend]
+
+
+@dataclass(frozen=True)
+class OutOfScopeProcedure:
+    code: str
+    name: str
+
+
+# OSS procedures that bulk filing through ossdesk (as through AINAS) does not handle.
+OUT_OF_SCOPE_PROCEDURES: tuple[OutOfScopeProcedure, ...] = (
+    OutOfScopeProcedure("shoyusha_henko_kiroku", "所有者変更記録"),
+    OutOfScopeProcedure("kaitai_todoke", "解体等届出"),
+    OutOfScopeProcedure("shoyusha_henko_kaitai_todoke", "所有者変更記録解体等届出"),
+    OutOfScopeProcedure("yushutsu_massho_kari", "輸出抹消仮登録"),
+    OutOfScopeProcedure("iten_yushutsu_massho_kari", "移転輸出抹消仮登録"),
+    OutOfScopeProcedure("henko_yushutsu_massho_kari", "変更輸出抹消仮登録"),
+    OutOfScopeProcedure("yushutsu_yotei_todoke", "輸出予定届出"),
+    OutOfScopeProcedure("shoyusha_henko_yushutsu_yotei_todoke", "所有者変更記録輸出予定届出"),
+)
+
+# code or Japanese name -> Japanese name (forms.rules.out_of_scope explains the refusal)
+OUT_OF_SCOPE: dict[str, str] = {
+    key: p.name for p in OUT_OF_SCOPE_PROCEDURES for key in (p.code, p.name)
+}
