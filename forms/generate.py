@@ -14,6 +14,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import FileField
 from wtforms import SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.widgets import DateInput
@@ -47,7 +48,8 @@ def make_field(fs: FieldSpec):
     if fs.type == "file":
         return FileField(render_kw={"accept": ".xml,application/xml,text/xml"}, **kw)
     if fs.type == "select":
-        choices = [("", "選択してください"), *fs.choices]
+        choices = [SelectChoice(value, label)
+                   for value, label in (("", "選択してください"), *fs.choices)]
         return SelectField(choices=choices, validate_choice=False, render_kw=render_kw or None,
                            **kw)
     filters = [_strip]

@@ -68,6 +68,14 @@ SUBSTITUTES: dict[str, str] = {
     "\u00a0": "\u3000",
 }
 
+# jaconv.h2z gives code points JIS X 0208 lacks for these; use the JIS cells.
+_FULL_WIDTH_FIXES = str.maketrans({
+    "\uff02": "\u201d",  # ＂ -> ”
+    "\uff07": "\u2019",  # ＇ -> ’
+    "\uff9e": "\u309b",  # ﾞ (alone) -> ゛
+    "\uff9f": "\u309c",  # ﾟ (alone) -> ゜
+})
+
 HALF_WIDTH_KANA = frozenset(chr(c) for c in range(0xFF61, 0xFFA0))
 
 
@@ -78,7 +86,8 @@ def normalise(text: str) -> str:
 
 def to_full_width(text: str) -> str:
     """Convert half-width ASCII, digits, spaces and kana to full width, JIS code points."""
-    return normalise(jaconv.h2z(text, kana=True, ascii=True, digit=True))
+    return normalise(jaconv.h2z(text, kana=True, ascii=True, digit=True)).translate(
+        _FULL_WIDTH_FIXES)
 
 
 def is_half_width(ch: str) -> bool:

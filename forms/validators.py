@@ -238,12 +238,10 @@ class RegistrationOffice(Validator):
     """自動車登録番号の地名 (品川, 尾張小牧 …): 1 to 5 full-width characters."""
 
     def check(self, value, section, subject):
-        message = JisX0208().check(value, section, subject)
-        if message:
-            return self.fail(message)
         if not 1 <= len(value) <= 5 or any(c.isdigit() for c in value):
             return self.fail("自動車登録番号の地名は「品川」「尾張小牧」のように全角5文字以内で入力してください。")
-        return None
+        message = JisX0208().check(value, section, subject)
+        return self.fail(message) if message else None
 
 
 class ClassNumber(Validator):

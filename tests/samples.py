@@ -1,0 +1,22 @@
+"""Sample documents and payloads shared by tests."""
+
+POA_TEMPLATE = """<?xml version="1.0" encoding="{encoding}"?>
+<電子委任状 xmlns:ds="http://www.w3.org/2000/09/xmldsig#">
+  <委任者><氏名>{name}</氏名><住所>{address}</住所></委任者>
+  <受任者><氏名>山田行政書士事務所</氏名></受任者>
+  <委任事項>自動車の登録に関する申請手続一切</委任事項>
+  <ds:Signature><ds:SignedInfo/><ds:SignatureValue>AAAA</ds:SignatureValue></ds:Signature>
+</電子委任状>
+"""
+
+
+def poa_xml(address: str = "東京都千代田区霞が関二丁目１番３号", *, name: str = "山田　太郎",
+            encoding: str = "UTF-8") -> bytes:
+    """An electronic power of attorney in the shape ``forms.poa`` accepts."""
+    text = POA_TEMPLATE.format(encoding=encoding, name=name, address=address)
+    return text.encode("shift_jis" if encoding.lower() in ("shift_jis", "sjis") else "utf-8")
+
+
+def example_payload(spec) -> dict:
+    """The spec's example payload (a fresh copy, safe to modify)."""
+    return {k: dict(v) for k, v in spec.example_payload().items()}
