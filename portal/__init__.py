@@ -68,12 +68,14 @@ def _register_blueprints(app: Flask) -> None:
     from faq import manage as faq_manage
     from faq import views as faq_views
     from portal.admin import bp as admin_bp
+    from portal.applications import bp as applications_bp
     from portal.association import bp as association_bp
     from portal.auth import bp as auth_bp
     from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(applications_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(association_bp, url_prefix="/association")

@@ -83,4 +83,7 @@ ACTION_LABELS = {
     "certificate_enabled": "電子証明書の利用再開",
     "certificate_decrypted": "電子証明書の復号",
     "certificate_used": "電子証明書による署名",
+    "request_handed_over": "依頼データの依頼",
+    "request_returned": "依頼データの差戻し",
+    "applications_imported": "申請データの一括取込",
 }

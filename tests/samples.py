@@ -20,3 +20,20 @@ def poa_xml(address: str = "東京都千代田区霞が関二丁目１番３号"
 def example_payload(spec) -> dict:
     """The spec's example payload (a fresh copy, safe to modify)."""
     return {k: dict(v) for k, v in spec.example_payload().items()}
+
+
+def form_data(spec, payload: dict | None = None, **extra) -> dict:
+    """A browser-style POST body for ``spec``'s generated form (checkboxes as "y")."""
+    payload = payload if payload is not None else example_payload(spec)
+    data = {}
+    for sec, fs in spec.iter_fields():
+        value = (payload.get(sec.key) or {}).get(fs.key)
+        if fs.type == "file" or value is None:
+            continue
+        if fs.type == "bool":
+            if value:
+                data[f"{sec.key}__{fs.key}"] = "y"
+        else:
+            data[f"{sec.key}__{fs.key}"] = value
+    data.update(extra)
+    return data

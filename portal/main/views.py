@@ -6,6 +6,7 @@ from flask import render_template
 from flask import url_for
 from flask_login import current_user
 
+from forms.catalogue import OUT_OF_SCOPE_PROCEDURES
 from forms.catalogue import for_backend
 from portal.access import AUTHENTICATED
 from portal.access import PUBLIC
@@ -33,7 +34,8 @@ def dashboard():
 @policy("staff")
 def procedures():
     return render_template(
-        "main/procedures.html", mlit=for_backend("mlit"), kei=for_backend("kei")
+        "main/procedures.html", mlit=for_backend("mlit"), kei=for_backend("kei"),
+        out_of_scope=OUT_OF_SCOPE_PROCEDURES,
     )
 
 

@@ -1,11 +1,16 @@
 """All models, imported so that metadata and migrations see every table."""
 
+from portal.models.application import Application
+from portal.models.application import ApplicationEvent
+from portal.models.application import ApplicationState
 from portal.models.audit import AuditEvent
 from portal.models.certificate import CertRole
 from portal.models.certificate import SigningCertificate
 from portal.models.change_request import ChangeKind
 from portal.models.change_request import ChangeRequest
 from portal.models.change_request import ChangeStatus
+from portal.models.import_batch import ImportBatch
+from portal.models.import_batch import ImportStatus
 from portal.models.job_run import JobRun
 from portal.models.job_run import JobStatus
 from portal.models.org import AgentRequesterLink
@@ -24,6 +29,9 @@ import faq.models  # noqa: E402,F401,I001  (FAQ and notice tables; global conten
 
 __all__ = [
     "AgentRequesterLink",
+    "Application",
+    "ApplicationEvent",
+    "ApplicationState",
     "AuditEvent",
     "Backend",
     "Branch",
@@ -31,6 +39,8 @@ __all__ = [
     "ChangeKind",
     "ChangeRequest",
     "ChangeStatus",
+    "ImportBatch",
+    "ImportStatus",
     "JobRun",
     "JobStatus",
     "OrgKind",

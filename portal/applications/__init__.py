@@ -1,0 +1,8 @@
+"""申請データ and 依頼データ: drafts, requests, reuse and bulk import."""
+
+from flask import Blueprint
+
+bp = Blueprint("applications", __name__)
+
+from portal.applications import import_views  # noqa: E402,F401
+from portal.applications import views  # noqa: E402,F401

@@ -1,0 +1,89 @@
+"""一括取込 pages: templates, upload, result with per-row messages, progress."""
+
+from flask import Response
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from forms import importer
+from portal.access import policy
+from portal.applications import bp
+from portal.applications import imports
+from portal.applications import services as svc
+from portal.models import ImportBatch
+from portal.models import JobRun
+from portal.tenancy import get_or_404
+
+TEMPLATE_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+@bp.get("/applications/import/<code>")
+@policy("staff")
+def import_form(code: str):
+    spec = svc.spec_or_404(code)
+    return render_template("applications/import.html", spec=spec,
+                           columns=importer.columns(spec))
+
+
+@bp.get("/applications/import/<code>/template.<fmt>")
+@policy("staff")
+def import_template(code: str, fmt: str):
+    spec = svc.spec_or_404(code)
+    if fmt not in TEMPLATE_TYPES:
+        abort(404)
+    body = importer.template_csv(spec) if fmt == "csv" else importer.template_xlsx(spec)
+    filename = f"ossdesk_{spec.code}.{fmt}"
+    return Response(body, mimetype=TEMPLATE_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.post("/applications/import/<code>")
+@policy("staff")
+def import_upload(code: str):
+    spec = svc.spec_or_404(code)
+    storage = request.files.get("file")
+    try:
+        data = imports.read_upload(storage)
+    except importer.ImportFileError as exc:
+        flash(exc.message, "error")
+        return render_template("applications/import.html", spec=spec,
+                               columns=importer.columns(spec)), 422
+    batch = imports.create_batch(current_user, spec.code, data, storage.filename,
+                                 valid_only=bool(request.form.get("valid_only")),
+                                 to_full_width=bool(request.form.get("to_full_width")))
+    imports.start(batch)
+    return redirect(url_for("applications.import_result", batch_id=batch.id))
+
+
+@bp.get("/applications/imports/<int:batch_id>")
+@policy("staff")
+def import_result(batch_id: int):
+    batch = get_or_404(ImportBatch, batch_id)
+    return render_template("applications/import_result.html", batch=batch,
+                           spec=svc.spec_or_404(batch.procedure), run=_run(batch))
+
+
+@bp.get("/applications/imports/<int:batch_id>/status")
+@policy("staff")
+def import_status(batch_id: int):
+    batch = get_or_404(ImportBatch, batch_id)
+    return render_template("applications/_import_status.html", batch=batch, run=_run(batch))
+
+
+@bp.post("/applications/imports/<int:batch_id>/valid-rows")
+@policy("staff")
+def import_valid_rows(batch_id: int):
+    batch = imports.import_valid_rows(get_or_404(ImportBatch, batch_id))
+    flash(f"エラーのない{batch.imported}行を下書きとして取り込みました。", "success")
+    return redirect(url_for("applications.import_result", batch_id=batch.id))
+
+
+def _run(batch: ImportBatch):
+    return get_or_404(JobRun, batch.job_run_id) if batch.job_run_id else None

@@ -1,0 +1,158 @@
+"""Bulk import: store an upload, check it, and turn valid rows into drafts.
+
+A file is all or nothing: when any row is wrong nothing is imported, unless
+the user asked for "the valid rows only" (at upload, or afterwards from the
+result page). Small files are processed during the request; larger ones run
+as a job (``jobs.imports``) with a progress bar. The same ``run_batch`` does
+the work in both cases.
+"""
+
+import sqlalchemy as sa
+from flask import current_app
+
+from forms import importer
+from forms.specs import get as get_spec
+from portal import audit
+from portal.applications.services import filing_branch
+from portal.applications.services import summary_fields
+from portal.extensions import db
+from portal.models import Application
+from portal.models import ApplicationEvent
+from portal.models import ApplicationState
+from portal.models import Backend
+from portal.models import ImportBatch
+from portal.models import ImportStatus
+from portal.models import User
+from portal.models.base import utcnow
+
+MAX_STORED_ERRORS = 2000
+
+
+def read_upload(storage) -> bytes:
+    """The uploaded bytes, refusing an empty or oversized file."""
+    if storage is None or not storage.filename:
+        raise importer.ImportFileError("取り込むファイルを選んでください。")
+    cap = current_app.config.get("IMPORT_MAX_BYTES", importer.MAX_BYTES)
+    data = storage.stream.read(cap + 1)
+    if len(data) > cap:
+        raise importer.ImportFileError(f"ファイルが大きすぎます(上限{cap // 1024 // 1024}MB)。")
+    if not data.strip():
+        raise importer.ImportFileError("ファイルが空です。")
+    return data
+
+
+def create_batch(user, code: str, data: bytes, filename: str, *, valid_only: bool,
+                 to_full_width: bool) -> ImportBatch:
+    batch = ImportBatch(org_id=user.org_id, user_id=user.id, procedure=code,
+                        filename=(filename or "")[:200], size=len(data), content=data,
+                        valid_only=valid_only, to_full_width=to_full_width)
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def runs_as_job(batch: ImportBatch) -> bool:
+    return batch.size > current_app.config.get("IMPORT_SYNC_MAX_BYTES", 64 * 1024)
+
+
+def start(batch: ImportBatch) -> None:
+    """Process now (small file) or hand to the job queue (large file)."""
+    from jobs import runs
+
+    if runs_as_job(batch):
+        db.session.commit()
+        run = runs.start("import", "jobs.imports.import_batch", batch.id, org_id=batch.org_id,
+                         user_id=batch.user_id)
+        batch.job_run_id = run.id
+        db.session.commit()
+    else:
+        run_batch(batch.id)
+
+
+def run_batch(batch_id: int, progress=None) -> ImportBatch:
+    """Check every row of the batch and import as its options say; commit."""
+    batch = db.session.get(ImportBatch, batch_id)
+    if batch is None or batch.status in (ImportStatus.IMPORTED, ImportStatus.FAILED):
+        return batch
+    batch.status = ImportStatus.RUNNING
+    db.session.commit()
+    user = db.session.get(User, batch.user_id)
+    spec = get_spec(batch.procedure)
+    kei_name = _kei_manager_name(user)
+    try:
+        table = importer.read_table(batch.content)
+        result = importer.check_rows(spec, table, kei_manager_name=kei_name,
+                                     full_width=batch.to_full_width, progress=progress)
+    except importer.ImportFileError as exc:
+        return _finish(batch, ImportStatus.FAILED, message=exc.message)
+    _store_errors(batch, result)
+    if result.invalid and not batch.valid_only:
+        return _finish(batch, ImportStatus.REFUSED)
+    ids = _insert_drafts(user, spec, result.valid)
+    batch.imported = len(ids)
+    batch.first_application_id = ids[0] if ids else None
+    batch.content = b""
+    audit.record("applications_imported", user=user, target=f"import:{batch.id}",
+                 procedure=spec.code, rows=len(ids))
+    return _finish(batch, ImportStatus.IMPORTED)
+
+
+def import_valid_rows(batch: ImportBatch) -> ImportBatch:
+    """After a refusal: import the rows that passed, as the user now asks."""
+    if batch.status != ImportStatus.REFUSED:
+        return batch
+    batch.valid_only = True
+    batch.status = ImportStatus.PENDING
+    db.session.commit()
+    return run_batch(batch.id)
+
+
+def _kei_manager_name(user) -> str | None:
+    if not user.organization.kind.is_agent:
+        return None
+    branch = filing_branch(user)
+    return branch.kei_manager_name if branch is not None else ""
+
+
+def _store_errors(batch: ImportBatch, result) -> None:
+    errors = [[row.number, column, message] for row in result.invalid
+              for column, message in row.problems]
+    batch.total_rows = len(result.rows)
+    batch.valid_rows = len(result.valid)
+    batch.error_count = len(errors)
+    batch.errors = errors[:MAX_STORED_ERRORS]
+
+
+def _finish(batch: ImportBatch, status: ImportStatus, message: str = "") -> ImportBatch:
+    batch.status = status
+    batch.message = message
+    batch.finished_at = utcnow()
+    db.session.commit()
+    return batch
+
+
+def _insert_drafts(user, spec, rows) -> list[int]:
+    """Insert one draft per row in one statement (and one history event each)."""
+    if not rows:
+        return []
+    is_agent = user.organization.kind.is_agent
+    branch = filing_branch(user) if is_agent else None
+    now = utcnow()
+    values = [{
+        "org_id": user.org_id, "agent_org_id": user.org_id if is_agent else None,
+        "requester_org_id": None if is_agent else user.org_id,
+        "branch_id": branch.id if branch else None, "procedure": spec.code,
+        "backend": Backend(spec.backend), "payload": row.payload,
+        "state": ApplicationState.DRAFT,
+        "created_by_id": user.id, "updated_by_id": user.id, "created_at": now,
+        "updated_at": now, "return_comment": "", **summary_fields(row.payload),
+    } for row in rows]
+    ids = list(db.session.scalars(sa.insert(Application).returning(Application.id,
+                                                                   sort_by_parameter_order=True),
+                                  values))
+    db.session.execute(sa.insert(ApplicationEvent), [{
+        "application_id": app_id, "kind": "imported", "user_id": user.id, "org_id": user.org_id,
+        "from_state": "draft", "to_state": "draft", "comment": "", "detail": {"row": row.number},
+        "created_at": now,
+    } for app_id, row in zip(ids, rows, strict=True)])
+    return ids

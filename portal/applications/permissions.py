@@ -1,0 +1,51 @@
+"""Who may do what with an application, beyond seeing it (tenancy decides that).
+
+Route policies already keep admins out of every changing route; these checks
+add the state and the party: the owner edits its own drafts, the agent edits
+what a requester handed it, the requester only hands over and follows.
+"""
+
+from portal.models import ApplicationState as S
+
+OWN_EDITABLE = frozenset({S.DRAFT, S.READY})
+REQUEST_OWNER_EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+REQUEST_AGENT_EDITABLE = frozenset({S.REQUESTED, S.READY})
+
+
+def _staff(user) -> bool:
+    return user.is_authenticated and user.is_staff
+
+
+def is_agent_side(user, app) -> bool:
+    """The user's organisation files this application (its own, or handed to it)."""
+    if app.is_request:
+        return app.agent_org_id == user.org_id and app.state in REQUEST_AGENT_EDITABLE
+    return app.org_id == user.org_id
+
+
+def can_edit(user, app) -> bool:
+    if not _staff(user):
+        return False
+    if app.is_request:
+        if app.requester_org_id == user.org_id:
+            return app.state in REQUEST_OWNER_EDITABLE
+        return app.agent_org_id == user.org_id and app.state in REQUEST_AGENT_EDITABLE
+    return app.org_id == user.org_id and app.state in OWN_EDITABLE
+
+
+def can_mark_ready(user, app) -> bool:
+    return can_edit(user, app) and user.organization.kind.is_agent and is_agent_side(user, app)
+
+
+def can_hand_over(user, app) -> bool:
+    return (_staff(user) and app.is_request and app.requester_org_id == user.org_id
+            and app.state in REQUEST_OWNER_EDITABLE)
+
+
+def can_return(user, app) -> bool:
+    return (_staff(user) and app.is_request and app.agent_org_id == user.org_id
+            and app.state in REQUEST_AGENT_EDITABLE)
+
+
+def can_reuse(user, app) -> bool:
+    return _staff(user)

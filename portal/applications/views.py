@@ -1,0 +1,154 @@
+"""申請データ / 依頼データ pages: list, create, edit, live checks, view, requests, reuse."""
+
+from flask import abort
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+
+from forms import rules
+from forms import specs
+from portal.access import policy
+from portal.applications import bp
+from portal.applications import permissions
+from portal.applications import requests as req
+from portal.applications import services as svc
+from portal.extensions import db
+from portal.models import Application
+from portal.tenancy import get_or_404
+
+
+@bp.get("/applications")
+@policy("admin", "staff")
+def index():
+    tabs = svc.tabs_for(current_user)
+    tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
+    procedure = request.args.get("procedure", "")
+    page = db.paginate(svc.list_query(current_user, tab, procedure), per_page=50)
+    return render_template("applications/index.html", page=page, tab=tab, tabs=tabs,
+                           tab_labels=svc.TABS, procedure=procedure, specs=specs)
+
+
+@bp.get("/applications/new/<code>")
+@policy("staff")
+def new(code: str):
+    refusal = rules.out_of_scope(code)
+    if refusal:
+        return render_template("applications/out_of_scope.html", message=refusal)
+    spec = svc.spec_or_404(code)
+    form = svc.bind_form(spec, None, current_user, from_request=False)
+    return _render_edit(spec, form, None)
+
+
+@bp.post("/applications/new/<code>")
+@policy("staff")
+def create(code: str):
+    spec = svc.spec_or_404(code)
+    form = svc.bind_form(spec, None, current_user, from_request=True)
+    app = svc.new_application(current_user, spec)
+    return _save(spec, form, app)
+
+
+@bp.get("/applications/<int:app_id>")
+@policy("admin", "staff")
+def show(app_id: int):
+    app = get_or_404(Application, app_id)
+    return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
+                           sections=svc.readonly_sections(app), events=svc.history(app),
+                           labels=svc.EVENT_LABELS, perms=permissions, poa=svc.poa_info(app))
+
+
+@bp.get("/applications/<int:app_id>/edit")
+@policy("staff")
+def edit(app_id: int):
+    app = get_or_404(Application, app_id)
+    if not permissions.can_edit(current_user, app):
+        return redirect(url_for("applications.show", app_id=app.id))
+    spec = svc.spec_of(app)
+    return _render_edit(spec, svc.bind_form(spec, app, current_user, from_request=False), app)
+
+
+@bp.post("/applications/<int:app_id>/edit")
+@policy("staff")
+def update(app_id: int):
+    app = get_or_404(Application, app_id)
+    spec = svc.spec_of(app)
+    return _save(spec, svc.bind_form(spec, app, current_user, from_request=True), app)
+
+
+@bp.post("/applications/check/<code>/<name>")
+@policy("staff")
+def check_field(code: str, name: str):
+    spec = svc.spec_or_404(code)
+    app_id = request.form.get("application_id", type=int)
+    app = get_or_404(Application, app_id) if app_id else None
+    form = svc.bind_form(spec, app, current_user, from_request=True)
+    field = form._fields.get(name) or abort(404)
+    field.errors = svc.check_one(current_user, spec, form, name, app)
+    return render_template("applications/_field.html", field=field, spec=spec, app=app)
+
+
+@bp.post("/applications/<int:app_id>/return")
+@policy("staff", agent_only=True)
+def return_request(app_id: int):
+    app = get_or_404(Application, app_id)
+    try:
+        req.return_request(current_user, app, request.form.get("comment", ""))
+    except req.RequestError as exc:
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash("依頼データを差し戻しました。", "success")
+    return redirect(url_for("applications.show", app_id=app.id))
+
+
+@bp.post("/applications/<int:app_id>/reuse")
+@policy("staff")
+def reuse(app_id: int):
+    new_app = svc.reuse(current_user, get_or_404(Application, app_id))
+    db.session.commit()
+    flash(f"申請データ(No.{app_id})を再利用して新しい下書きを作成しました。", "success")
+    return redirect(url_for("applications.edit", app_id=new_app.id))
+
+
+def _render_edit(spec, form, app, status: int = 200):
+    return render_template(
+        "applications/edit.html", spec=spec, form=form, app=app, poa=svc.poa_info(app),
+        agents=req.linked_agents(current_user) if not current_user.organization.kind.is_agent
+        else [], is_agent=current_user.organization.kind.is_agent,
+        can_ready=(current_user.organization.kind.is_agent if app is None
+                   else permissions.can_mark_ready(current_user, app))), status
+
+
+def _save(spec, form, app):
+    """Save ``form`` on ``app`` as the clicked button asks; re-show it on problems."""
+    action = request.form.get("action", "save")
+    outcome = svc.save_form(current_user, app, form, request.files, ready=action == "ready")
+    if outcome.upload_error:
+        form.poa__e_poa.errors = [outcome.upload_error]
+    form.apply(outcome.issues)
+    handover_error = None
+    if action == "handover" and not outcome.upload_error:
+        try:
+            req.hand_over(current_user, app, request.form.get("agent_org_id", type=int))
+        except req.RequestError as exc:
+            handover_error = exc.message
+    db.session.commit()
+    if outcome.upload_error or outcome.issues or handover_error:
+        flash(handover_error or _problem_summary(outcome), "error")
+        return _render_edit(spec, form, app, 422)
+    flash(_done_message(action), "success")
+    return redirect(url_for("applications.show" if action != "save" else "applications.edit",
+                            app_id=app.id))
+
+
+def _problem_summary(outcome) -> str:
+    count = len(outcome.issues) + (1 if outcome.upload_error else 0)
+    return f"入力内容を保存しましたが、{count}件の問題があります。各項目の表示を確認してください。"
+
+
+def _done_message(action: str) -> str:
+    return {"ready": "入力チェックを通過し、申請準備完了にしました。",
+            "handover": "依頼データを代理人に送りました。"}.get(action, "下書きを保存しました。")

@@ -1,0 +1,228 @@
+"""Drafts: create, save at any completeness, full check before READY, live checks, reuse."""
+
+import io
+
+import sqlalchemy as sa
+
+from forms import specs
+from portal.extensions import db
+from portal.models import Application
+from portal.models import ApplicationEvent
+from portal.models import ApplicationState
+from tests.conftest import login
+from tests.samples import example_payload
+from tests.samples import form_data
+from tests.samples import poa_xml
+
+ITEN = specs.get("iten")
+
+
+def body(resp) -> str:
+    return resp.get_data(as_text=True)
+
+
+def fresh():
+    """End the test session's read transaction, so it sees what requests committed."""
+    db.session.rollback()
+    return db.session
+
+
+def only_application() -> Application:
+    return fresh().scalars(sa.select(Application)).one()
+
+
+def test_procedure_selector_links_to_every_create_page(client, tenants):
+    login(client, tenants["a_staff"])
+    html = body(client.get("/procedures"))
+    for spec in specs.ALL:
+        assert f'href="/applications/new/{spec.code}"' in html
+        assert f'href="/applications/import/{spec.code}"' in html
+    assert "輸出予定届出" in html
+
+
+def test_every_procedure_has_a_create_page(client, tenants):
+    login(client, tenants["a_staff"])
+    for spec in specs.ALL:
+        resp = client.get(f"/applications/new/{spec.code}")
+        assert resp.status_code == 200
+        assert spec.name in body(resp)
+        assert 'name="vehicle__chassis_no"' in body(resp)
+
+
+def test_out_of_scope_procedure_page_explains(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = client.get("/applications/new/kaitai_todoke")
+    assert "【対象外の手続】「解体等届出」はこのシステム" in body(resp)
+    assert client.get("/applications/new/nonsense").status_code == 404
+
+
+def test_empty_draft_is_saved(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = client.post("/applications/new/iten", data={"action": "save"})
+    assert resp.status_code == 302
+    app = only_application()
+    assert app.state == ApplicationState.DRAFT
+    assert (app.org_id, app.agent_org_id, app.requester_org_id) == (tenants["a"].id,) * 2 + (None,)
+    assert app.backend.value == "mlit"
+    assert app.created_by_id == tenants["a_staff"].id
+
+
+def test_invalid_values_are_kept_in_a_draft(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post("/applications/new/iten", data={"action": "save", "owner__name": "髙橋　一郎",
+                                                "vehicle__chassis_no": "zvw30-1"})
+    app = only_application()
+    assert app.payload["owner"]["name"] == "髙橋　一郎"
+    html = body(client.get(f"/applications/{app.id}/edit"))
+    assert "髙橋　一郎" in html and "zvw30-1" in html
+
+
+def test_ready_runs_the_full_check_and_shows_messages(client, tenants):
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="ready")
+    data["registration__cause"] = "inheritance"
+    data["owner__name"] = "髙橋　一郎"
+    resp = client.post("/applications/new/iten", data=data)
+    assert resp.status_code == 422
+    html = body(resp)
+    assert "【移転登録の登録原因】登録原因が「相続」の移転はOSSの対象外" in html
+    assert "「高」に置き換えてください" in html
+    assert "【電子委任状】電子委任状が添付されていません" in html
+    app = only_application()
+    assert app.state == ApplicationState.DRAFT
+    assert app.payload["registration"]["cause"] == "inheritance"  # nothing typed is lost
+    assert f'action="/applications/{app.id}/edit"' in html  # re-posting does not create another
+
+
+def test_complete_application_becomes_ready(client, tenants):
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    resp = client.post("/applications/new/iten", data=data, content_type="multipart/form-data")
+    assert resp.status_code == 302, body(resp)[:2000]
+    app = only_application()
+    assert app.state == ApplicationState.READY
+    assert app.registration_no == "品川 300 さ 1234"
+    assert app.chassis_no == "ZVW30-1234567"
+    kinds = fresh().scalars(sa.select(ApplicationEvent.kind).order_by(ApplicationEvent.id)).all()
+    assert kinds == ["created", "ready"]
+
+
+def test_editing_a_ready_application_returns_it_to_draft(client, tenants):
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    client.post("/applications/new/iten", data=data, content_type="multipart/form-data")
+    app = only_application()
+    client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="save"))
+    fresh().refresh(app)
+    assert app.state == ApplicationState.DRAFT
+    assert app.payload["poa"]["e_poa"]  # the attached document is kept
+
+
+def test_scanned_poa_is_refused_and_not_stored(client, tenants):
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="save")
+    data["poa__e_poa"] = (io.BytesIO(b"\xff\xd8\xff\xe0 scan"), "inin.xml")
+    resp = client.post("/applications/new/iten", data=data, content_type="multipart/form-data")
+    assert "【電子委任状】添付されたのはJPEG画像です" in body(resp)
+    assert "e_poa" not in only_application().payload["poa"]
+
+
+def test_kei_ready_needs_the_branch_manager_name(client, tenants):
+    from portal.models import Branch
+
+    db.session.execute(sa.update(Branch).values(kei_manager_name=""))
+    db.session.commit()
+    login(client, tenants["a_staff"])
+    spec = specs.get("kei_keizoku")
+    resp = client.post("/applications/new/kei_keizoku", data=form_data(spec, action="ready"))
+    assert "【軽証明書等管理業者名】" in body(resp)
+    fresh().execute(sa.update(Branch).values(kei_manager_name="甲事務所(登録番号12345678)"))
+    db.session.commit()
+    app = only_application()
+    client.post(f"/applications/{app.id}/edit", data=form_data(spec, action="ready"))
+    fresh().refresh(app)
+    assert app.state == ApplicationState.READY
+
+
+def test_live_check_returns_the_field_partial(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = client.post("/applications/check/iten/owner__name", data={"owner__name": "ﾔﾏﾀﾞ"},
+                       headers={"HX-Request": "true"})
+    html = body(resp)
+    assert resp.status_code == 200 and "<html" not in html
+    assert 'id="live-owner__name"' in html
+    assert "全角にすると「ヤマダ」" in html
+    assert 'value="ﾔﾏﾀﾞ"' in html
+
+
+def test_live_check_sees_other_fields(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = client.post("/applications/check/iten/owner__chome",
+                       data={"owner__address1": "東京都千代田区霞が関二丁目", "owner__chome": ""})
+    assert "住所1に丁目が含まれているので" in body(resp)
+    resp = client.post("/applications/check/iten/registration__cause",
+                       data={"registration__cause": "gift"})
+    assert "【移転登録の登録原因】" in body(resp)
+    ok = client.post("/applications/check/iten/owner__name", data={"owner__name": "山田　太郎"})
+    assert "error" not in body(ok)
+    assert client.post("/applications/check/iten/nope__x", data={}).status_code == 404
+
+
+def test_live_check_uses_the_stored_poa(client, tenants):
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="save")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml("千代田区霞が関二丁目")), "inin.xml")
+    client.post("/applications/new/iten", data=data, content_type="multipart/form-data")
+    app = only_application()
+    resp = client.post("/applications/check/iten/owner__address1",
+                       data={"owner__address1": "千代田区霞が関二丁目", "application_id": app.id})
+    assert "都道府県名から" not in body(resp)
+
+
+def test_reuse_makes_a_new_draft(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post("/applications/new/iten", data=form_data(ITEN, action="save"))
+    source = only_application()
+    resp = client.post(f"/applications/{source.id}/reuse")
+    assert resp.status_code == 302
+    new = fresh().scalars(sa.select(Application).where(Application.id != source.id)).one()
+    assert new.source_application_id == source.id
+    assert new.payload == source.payload and new.state == ApplicationState.DRAFT
+    assert f"No.{source.id}" in body(client.get(f"/applications/{new.id}"))
+
+
+def test_admin_views_read_only_and_never_edits(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post("/applications/new/iten", data=form_data(ITEN, action="save"))
+    app = only_application()
+    client.post("/logout")
+    login(client, tenants["a_admin"])
+    html = body(client.get(f"/applications/{app.id}"))
+    assert "移転登録" in html and "山田　太郎" in html
+    assert f"/applications/{app.id}/edit" not in html
+    assert "申請データ再利用" not in html
+    assert client.get(f"/applications/{app.id}/edit").status_code == 403
+    assert client.post(f"/applications/{app.id}/edit", data={"action": "ready"}).status_code == 403
+    assert client.post("/applications/new/iten", data={}).status_code == 403
+    assert client.post(f"/applications/{app.id}/reuse").status_code == 403
+    assert client.get("/applications").status_code == 200
+
+
+def test_list_shows_own_applications(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post("/applications/new/iten", data=form_data(ITEN, action="save"))
+    html = body(client.get("/applications"))
+    assert "品川 300 さ 1234" in html and "移転登録" in html
+    assert "品川 300 さ 1234" not in body(client.get("/applications?procedure=henko"))
+
+
+def test_example_payloads_save_for_all_procedures(client, tenants):
+    login(client, tenants["a_staff"])
+    for spec in specs.ALL:
+        resp = client.post(f"/applications/new/{spec.code}", data=form_data(spec, action="save"))
+        assert resp.status_code == 302
+    saved = {a.procedure: a.payload for a in fresh().scalars(sa.select(Application))}
+    for spec in specs.ALL:
+        assert saved[spec.code] == example_payload(spec)
