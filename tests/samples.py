@@ -37,3 +37,42 @@ def form_data(spec, payload: dict | None = None, **extra) -> dict:
             data[f"{sec.key}__{fs.key}"] = value
     data.update(extra)
     return data
+
+
+def import_rows(spec, payloads: list[dict]) -> list[list[str]]:
+    """A table (header + one row per payload) in the import template's layout."""
+    from forms.importer import columns
+
+    cols = columns(spec)
+    table = [[c.header for c in cols]]
+    for payload in payloads:
+        row = []
+        for c in cols:
+            value = (payload.get(c.section.key) or {}).get(c.spec.key, "")
+            row.append(("1" if value else "0") if isinstance(value, bool) else str(value))
+        table.append(row)
+    return table
+
+
+def csv_bytes(table: list[list[str]], encoding: str = "utf-8") -> bytes:
+    import csv
+    import io
+
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(table)
+    return out.getvalue().encode(encoding)
+
+
+def xlsx_bytes(table: list[list[str]]) -> bytes:
+    import io
+
+    import xlsxwriter
+
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    sheet = book.add_worksheet("申請データ")
+    for r, row in enumerate(table):
+        for c, value in enumerate(row):
+            sheet.write_string(r, c, value)
+    book.close()
+    return buffer.getvalue()

@@ -9,22 +9,14 @@ from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationEvent
 from portal.models import ApplicationState
+from tests.applications.helpers import body
+from tests.applications.helpers import fresh
 from tests.conftest import login
 from tests.samples import example_payload
 from tests.samples import form_data
 from tests.samples import poa_xml
 
 ITEN = specs.get("iten")
-
-
-def body(resp) -> str:
-    return resp.get_data(as_text=True)
-
-
-def fresh():
-    """End the test session's read transaction, so it sees what requests committed."""
-    db.session.rollback()
-    return db.session
 
 
 def only_application() -> Application:

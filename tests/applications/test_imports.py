@@ -1,0 +1,168 @@
+"""Bulk import through the browser: templates, good/bad/CP932/xlsx files, valid rows, jobs."""
+
+import io
+
+import sqlalchemy as sa
+
+from forms import specs
+from portal.models import ApplicationEvent
+from portal.models import ApplicationState
+from portal.models import ImportBatch
+from portal.models import ImportStatus
+from portal.models import JobRun
+from tests.applications.helpers import applications
+from tests.applications.helpers import body
+from tests.applications.helpers import fresh
+from tests.conftest import login
+from tests.samples import csv_bytes
+from tests.samples import example_payload
+from tests.samples import import_rows
+from tests.samples import xlsx_bytes
+
+ITEN = specs.get("iten")
+
+
+def upload(client, data: bytes, *, name: str = "data.csv", code: str = "iten", **options):
+    form = {"file": (io.BytesIO(data), name), **{k: "1" for k, v in options.items() if v}}
+    return client.post(f"/applications/import/{code}", data=form,
+                       content_type="multipart/form-data")
+
+
+def rows(n_good: int, bad_at: tuple[int, ...] = ()) -> list[dict]:
+    out = []
+    for i in range(n_good + len(bad_at)):
+        payload = example_payload(ITEN)
+        payload["vehicle"]["chassis_no"] = f"ZVW30-{1000000 + i}"
+        if i in bad_at:
+            payload["registration"]["cause"] = "gift"
+        out.append(payload)
+    return out
+
+
+def batch() -> ImportBatch:
+    return fresh().scalars(sa.select(ImportBatch)).one()
+
+
+def test_templates_download(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = client.get("/applications/import/iten/template.csv")
+    assert resp.status_code == 200
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="ossdesk_iten.csv"'
+    assert resp.data.decode("utf-8-sig").startswith("申請区分:登録希望日,車両:自動車登録番号(地名)")
+    xlsx = client.get("/applications/import/kei_keizoku/template.xlsx")
+    assert xlsx.data.startswith(b"PK\x03\x04")
+    assert client.get("/applications/import/iten/template.exe").status_code == 404
+
+
+def test_good_file_imports_every_row(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(3))))
+    assert resp.status_code == 302
+    html = body(client.get(resp.headers["Location"]))
+    assert "取込済" in html and '<td id="imported-count">3</td>' in html
+    apps = applications()
+    assert [a.state for a in apps] == [ApplicationState.DRAFT] * 3
+    assert {a.chassis_no for a in apps} == {"ZVW30-1000000", "ZVW30-1000001", "ZVW30-1000002"}
+    assert apps[0].registration_no == "品川 300 さ 1234"
+    assert apps[0].org_id == tenants["a"].id and apps[0].branch_id is not None
+    events = fresh().scalars(sa.select(ApplicationEvent.kind)).all()
+    assert events == ["imported"] * 3
+    assert batch().content == b""  # the upload is not kept once imported
+
+
+def test_failing_file_imports_nothing_and_lists_row_column_message(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(2, bad_at=(1,)))))
+    html = body(client.get(resp.headers["Location"]))
+    assert "エラーあり(取込なし)" in html
+    assert "<td>3</td><td>登録原因:登録原因</td><td>【移転登録の登録原因】登録原因が「贈与」" in html
+    assert applications() == []
+    assert batch().status == ImportStatus.REFUSED
+
+
+def test_valid_rows_only_when_ticked(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(2, bad_at=(0,)))), valid_only=True)
+    html = body(client.get(resp.headers["Location"]))
+    assert '<td id="imported-count">2</td>' in html and "【移転登録の登録原因】" in html
+    assert len(applications()) == 2
+
+
+def test_valid_rows_afterwards_from_the_result_page(client, tenants):
+    login(client, tenants["a_staff"])
+    upload(client, csv_bytes(import_rows(ITEN, rows(4, bad_at=(2,)))))
+    refused = batch()
+    assert "正しい4行だけ取り込む" in body(client.get(f"/applications/imports/{refused.id}"))
+    client.post(f"/applications/imports/{refused.id}/valid-rows")
+    assert batch().status == ImportStatus.IMPORTED and len(applications()) == 4
+
+
+def test_cp932_file(client, tenants):
+    login(client, tenants["a_staff"])
+    payloads = rows(2)
+    payloads[1]["owner"]["name"] = "髙橋　一郎"
+    resp = upload(client, csv_bytes(import_rows(ITEN, payloads), "cp932"))
+    html = body(client.get(resp.headers["Location"]))
+    assert "「髙」(U+9AD9)は「高」に置き換えてください" in html
+    payloads[1]["owner"]["name"] = "高橋　一郎"
+    upload(client, csv_bytes(import_rows(ITEN, payloads), "cp932"))
+    assert {a.owner_name for a in applications()} == {"山田　太郎", "高橋　一郎"}
+
+
+def test_xlsx_file_named_csv_is_read_as_xlsx(client, tenants):
+    login(client, tenants["a_staff"])
+    upload(client, xlsx_bytes(import_rows(ITEN, rows(2))), name="looks-like.csv")
+    assert len(applications()) == 2
+
+
+def test_unreadable_file_is_reported(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, b"%PDF-1.7 ...", name="data.xlsx")
+    html = body(client.get(resp.headers["Location"]))
+    assert "読込不可" in html and "PDFファイルは取り込めません" in html
+
+
+def test_size_cap_and_missing_file(client, app, tenants):
+    app.config["IMPORT_MAX_BYTES"] = 1000
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(5))))
+    assert resp.status_code == 422 and "ファイルが大きすぎます" in body(resp)
+    resp = client.post("/applications/import/iten", data={}, content_type="multipart/form-data")
+    assert "取り込むファイルを選んでください" in body(resp)
+    assert fresh().scalars(sa.select(ImportBatch)).all() == []
+
+
+def test_requester_import_makes_request_drafts(client, tenants):
+    login(client, tenants["r_staff"])
+    upload(client, csv_bytes(import_rows(ITEN, rows(2))))
+    apps = applications()
+    assert [(a.requester_org_id, a.agent_org_id) for a in apps] == [(tenants["r"].id, None)] * 2
+
+
+def test_large_file_runs_as_a_job_with_progress(client, app, tenants):
+    from jobs.imports import import_batch
+
+    app.config["IMPORT_SYNC_MAX_BYTES"] = 100
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(900, bad_at=(5,)))), valid_only=True)
+    pending = batch()
+    assert pending.status == ImportStatus.PENDING and pending.job_run_id
+    status = body(client.get(f"/applications/imports/{pending.id}/status",
+                             headers={"HX-Request": "true"}))
+    assert 'hx-trigger="load delay:1s"' in status and "<progress" in status
+    result = import_batch(pending.job_run_id, pending.id)  # what the worker runs
+    assert result["imported"] == 900
+    run = fresh().get(JobRun, pending.job_run_id)
+    assert (run.status.value, run.progress) == ("finished", 100)
+    done = body(client.get(f"/applications/imports/{pending.id}/status"))
+    assert "hx-trigger" not in done and '<td id="imported-count">900</td>' in done
+    assert len(applications()) == 900
+    assert resp.status_code == 302
+    assert import_batch(pending.job_run_id, pending.id)["imported"] == 900  # idempotent
+    assert len(applications()) == 900
+
+
+def test_import_page_lists_columns(client, tenants):
+    login(client, tenants["a_staff"])
+    html = body(client.get("/applications/import/shinsha_shinki"))
+    assert "申請区分:ハイブリッド申請" in html and "電子委任状" in html
