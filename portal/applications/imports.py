@@ -131,28 +131,31 @@ def _finish(batch: ImportBatch, status: ImportStatus, message: str = "") -> Impo
     return batch
 
 
-def _insert_drafts(user, spec, rows) -> list[int]:
-    """Insert one draft per row in one statement (and one history event each)."""
-    if not rows:
-        return []
+def _insert_drafts(user, spec, rows, chunk: int = 1000) -> list[int]:
+    """Insert one draft per row (and one history event each), in chunks, one transaction."""
     is_agent = user.organization.kind.is_agent
     branch = filing_branch(user) if is_agent else None
     now = utcnow()
-    values = [{
+    common = {
         "org_id": user.org_id, "agent_org_id": user.org_id if is_agent else None,
         "requester_org_id": None if is_agent else user.org_id,
         "branch_id": branch.id if branch else None, "procedure": spec.code,
-        "backend": Backend(spec.backend), "payload": row.payload,
-        "state": ApplicationState.DRAFT,
+        "backend": Backend(spec.backend), "state": ApplicationState.DRAFT,
         "created_by_id": user.id, "updated_by_id": user.id, "created_at": now,
-        "updated_at": now, "return_comment": "", **summary_fields(row.payload),
-    } for row in rows]
-    ids = list(db.session.scalars(sa.insert(Application).returning(Application.id,
-                                                                   sort_by_parameter_order=True),
-                                  values))
-    db.session.execute(sa.insert(ApplicationEvent), [{
-        "application_id": app_id, "kind": "imported", "user_id": user.id, "org_id": user.org_id,
-        "from_state": "draft", "to_state": "draft", "comment": "", "detail": {"row": row.number},
-        "created_at": now,
-    } for app_id, row in zip(ids, rows, strict=True)])
+        "updated_at": now, "return_comment": "",
+    }
+    ids: list[int] = []
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        values = [{**common, "payload": row.payload, **summary_fields(row.payload)}
+                  for row in part]
+        new_ids = list(db.session.scalars(
+            sa.insert(Application).returning(Application.id, sort_by_parameter_order=True),
+            values))
+        db.session.execute(sa.insert(ApplicationEvent), [{
+            "application_id": app_id, "kind": "imported", "user_id": user.id,
+            "org_id": user.org_id, "from_state": "draft", "to_state": "draft", "comment": "",
+            "detail": {"row": row.number}, "created_at": now,
+        } for app_id, row in zip(new_ids, part, strict=True)])
+        ids += new_ids
     return ids
