@@ -14,13 +14,11 @@ COMPOUND = (*SINGLE, rules.business_use_in_compound)
 def _spec(code: str, name: str, summary: str, sections: tuple, *, compound: bool = False,
           transfer: bool = False) -> ProcedureSpec:
     chosen = COMPOUND if compound else SINGLE
-    return ProcedureSpec(
-        code=code, name=name, backend="mlit", family="deregistration", summary=summary,
+    return s.registered_procedure(
+        code, name, family="deregistration", summary=summary,
         sections=(s.vehicle_registered(), *sections, s.POA, s.TAX),
-        authorities=(s.TRANSPORT, s.PREF_TAX),
-        needs_receipt_list=True,
-        checkpoints=s.CHECKPOINTS_REGISTRATION,
         rules=(*chosen, rules.transfer_cause) if transfer else chosen,
+        authorities=(s.TRANSPORT, s.PREF_TAX),
         compound=compound,
     )
 

@@ -1,36 +1,21 @@
 """軽自動車 (kei OSS): 新車新規検査 and 継続検査, filed to 軽自動車検査協会."""
 
 from forms import rules
-from forms.spec import ProcedureSpec
 from forms.spec import SectionSpec
 from forms.specs import sections as s
 from forms.specs.fields import select
 
 PICKUP = (("office", "軽検協事務所等で二次元コードにより受け取る"), ("agent", "記録等事務代行者が受け取る"))
 
-KEI_SHINSHA_SHINKI = ProcedureSpec(
-    code="kei_shinsha_shinki",
-    name="新車新規検査",
-    backend="kei",
-    family="kei",
+KEI_SHINSHA_SHINKI = s.kei_procedure(
+    "kei_shinsha_shinki", "新車新規検査",
     summary="軽自動車の新車の新規検査を申請します(拠点の軽証明書等管理業者名が必要)。",
-    sections=(
-        s.vehicle_new(),
-        s.OWNER, s.USER, s.BASE,
-        s.usage(),
-        s.EVIDENCE_KEI_NEW,
-    ),
-    authorities=(s.KEIKENKYO,),
-    needs_receipt_list=True,
-    checkpoints=s.CHECKPOINTS_INSPECTION,
+    sections=(s.vehicle_new(), s.OWNER, s.USER, s.BASE, s.usage(), s.EVIDENCE_KEI_NEW),
     rules=(rules.kei_manager_name, rules.business_vehicle_liaison, rules.government_vehicle),
 )
 
-KEI_KEIZOKU = ProcedureSpec(
-    code="kei_keizoku",
-    name="継続検査",
-    backend="kei",
-    family="kei",
+KEI_KEIZOKU = s.kei_procedure(
+    "kei_keizoku", "継続検査",
     summary="軽自動車の車検(継続検査)を申請します(電子の保安基準適合証と自賠責が必須)。",
     sections=(
         s.vehicle_registered(number="車両番号"),
@@ -39,9 +24,6 @@ KEI_KEIZOKU = ProcedureSpec(
         )),
         s.EVIDENCE_INSPECTION,
     ),
-    authorities=(s.KEIKENKYO,),
-    needs_receipt_list=False,
-    checkpoints=s.CHECKPOINTS_INSPECTION,
     rules=(rules.kei_manager_name, rules.electronic_inspection_evidence),
 )
 

@@ -1,7 +1,6 @@
 """移転登録, 変更登録 and 記載変更: a registered vehicle's owner, user or base changes."""
 
 from forms import rules
-from forms.spec import ProcedureSpec
 from forms.spec import SectionSpec
 from forms.specs import sections as s
 from forms.specs.fields import date
@@ -19,51 +18,25 @@ KISAI_ITEMS = (
     ("base", "使用の本拠の位置の変更"),
 )
 
-ITEN = ProcedureSpec(
-    code="iten",
-    name="移転登録",
-    backend="mlit",
-    family="ownership",
+ITEN = s.registered_procedure(
+    "iten", "移転登録", family="ownership",
     summary="売買・割賦完済による所有者の変更(名義変更)を申請します。",
-    sections=(
-        s.filing(),
-        s.vehicle_registered(),
-        s.registration(rules.TRANSFER_CAUSES),
-        s.NEW_OWNER, s.USER, s.BASE, s.PARKING,
-        s.usage(),
-        s.POA,
-        s.TAX,
-    ),
-    authorities=(s.TRANSPORT, s.POLICE, s.PREF_TAX),
-    needs_receipt_list=True,
-    checkpoints=s.CHECKPOINTS_REGISTRATION,
+    sections=(s.filing(), s.vehicle_registered(), s.registration(rules.TRANSFER_CAUSES),
+              s.NEW_OWNER, s.USER, s.BASE, s.PARKING, s.usage(), s.POA, s.TAX),
     rules=(*rules.COMMON, rules.transfer_cause),
 )
 
-HENKO = ProcedureSpec(
-    code="henko",
-    name="変更登録",
-    backend="mlit",
-    family="ownership",
+HENKO = s.registered_procedure(
+    "henko", "変更登録", family="ownership",
     summary="所有者の氏名・住所や使用の本拠の位置の変更を申請します。",
-    sections=(
-        s.vehicle_registered(),
-        s.registration(CHANGE_CAUSES, title="変更の内容", date_label="変更の日付"),
-        s.OWNER, s.USER, s.BASE, s.PARKING,
-        s.POA,
-        s.TAX,
-    ),
-    authorities=(s.TRANSPORT, s.POLICE, s.PREF_TAX),
-    needs_receipt_list=True,
-    checkpoints=s.CHECKPOINTS_REGISTRATION,
+    sections=(s.vehicle_registered(),
+              s.registration(CHANGE_CAUSES, title="変更の内容", date_label="変更の日付"),
+              *s.PARTIES_AND_PLACES, s.POA, s.TAX),
     rules=rules.COMMON,
 )
 
-KISAI_HENKO = ProcedureSpec(
-    code="kisai_henko",
-    name="記載変更",
-    backend="mlit",
-    family="ownership",
+KISAI_HENKO = s.registered_procedure(
+    "kisai_henko", "記載変更", family="ownership",
     summary="登録の変更を伴わない自動車検査証の記載事項(使用者・使用の本拠の位置)の変更を申請します。",
     sections=(
         s.vehicle_registered(),
@@ -72,13 +45,8 @@ KISAI_HENKO = ProcedureSpec(
             date("change_date", "変更の日付", required=True, not_future=True,
                  example="2025-04-01"),
         )),
-        s.party("user", "使用者"), s.BASE, s.PARKING,
-        s.POA,
-        s.TAX,
+        s.party("user", "使用者"), s.BASE, s.PARKING, s.POA, s.TAX,
     ),
-    authorities=(s.TRANSPORT, s.POLICE, s.PREF_TAX),
-    needs_receipt_list=True,
-    checkpoints=s.CHECKPOINTS_REGISTRATION,
     rules=rules.COMMON,
 )
 

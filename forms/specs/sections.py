@@ -7,6 +7,7 @@ are ASCII snake_case and never renamed.
 from dataclasses import replace
 
 from forms import validators as v
+from forms.spec import ProcedureSpec
 from forms.spec import SectionSpec
 from forms.specs.fields import ELECTRONIC_OR_PAPER
 from forms.specs.fields import EXAMPLE_ADDRESS
@@ -199,3 +200,28 @@ def deregistration(*, dismantled: bool = False) -> SectionSpec:
     fields.append(flag("weight_tax_refund", "自動車重量税の還付を受ける",
                        help="重量税の還付を伴う申請は受け付けられません。"))
     return SectionSpec("deregistration", "抹消", tuple(fields))
+
+
+# Who is involved and where a vehicle lives: the parties and places of most registrations.
+PARTIES_AND_PLACES = (OWNER, USER, BASE, PARKING)
+
+
+def registered_procedure(code: str, name: str, *, family: str, summary: str, sections: tuple,
+                         rules: tuple, authorities: tuple = (TRANSPORT, POLICE, PREF_TAX),
+                         needs_receipt_list: bool = True,
+                         checkpoints: tuple = CHECKPOINTS_REGISTRATION,
+                         **extra) -> ProcedureSpec:
+    """A spec for the MLIT OSS (registered vehicles) with the usual defaults."""
+    return ProcedureSpec(code=code, name=name, backend="mlit", family=family, summary=summary,
+                         sections=sections, authorities=authorities,
+                         needs_receipt_list=needs_receipt_list, checkpoints=checkpoints,
+                         rules=rules, **extra)
+
+
+def kei_procedure(code: str, name: str, *, summary: str, sections: tuple,
+                  rules: tuple) -> ProcedureSpec:
+    """A spec for the kei OSS (軽自動車検査協会)."""
+    return ProcedureSpec(code=code, name=name, backend="kei", family="kei", summary=summary,
+                         sections=sections, authorities=(KEIKENKYO,),
+                         needs_receipt_list=name != "継続検査",
+                         checkpoints=CHECKPOINTS_INSPECTION, rules=rules)

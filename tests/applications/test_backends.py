@@ -7,7 +7,6 @@ import sqlalchemy as sa
 
 from forms import specs
 from portal.extensions import db
-from portal.models import Application
 from portal.models import ApplicationState
 from portal.models import ImportStatus
 from tests.applications.helpers import applications
