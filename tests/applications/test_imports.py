@@ -166,3 +166,18 @@ def test_import_page_lists_columns(client, tenants):
     login(client, tenants["a_staff"])
     html = body(client.get("/applications/import/shinsha_shinki"))
     assert "申請区分:ハイブリッド申請" in html and "電子委任状" in html
+
+
+def test_job_runs_on_the_embedded_worker(client, app, live_server, tenants):
+    import time
+
+    app.config["IMPORT_SYNC_MAX_BYTES"] = 100
+    login(client, tenants["a_staff"])
+    upload(client, csv_bytes(import_rows(ITEN, rows(50))))
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not batch().status.terminal:
+        time.sleep(0.2)
+    done = batch()
+    assert done.status == ImportStatus.IMPORTED and done.imported == 50
+    assert fresh().get(JobRun, done.job_run_id).status.value == "finished"
+    assert "hx-trigger" not in body(client.get(f"/applications/imports/{done.id}/status"))
