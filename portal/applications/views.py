@@ -87,7 +87,7 @@ def check_field(code: str, name: str):
     form = svc.bind_form(spec, app, current_user, from_request=True)
     field = form._fields.get(name) or abort(404)
     field.errors = svc.check_one(current_user, spec, form, name, app)
-    return render_template("applications/_field.html", field=field, spec=spec, app=app)
+    return render_template("applications/_field_errors.html", field=field)
 
 
 @bp.post("/applications/<int:app_id>/return")

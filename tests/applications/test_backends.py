@@ -59,7 +59,7 @@ def test_csrf_is_required_for_every_changing_route(app, sqlite_url, tenants):
     header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
     resp = client.post("/applications/check/iten/owner__name", data={"owner__name": "山田"},
                        headers={"X-CSRFToken": header, "HX-Request": "true"})
-    assert resp.status_code == 200 and 'id="live-owner__name"' in resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="owner__name-error"' in resp.get_data(as_text=True)
     assert applications() == []
     with csrf_app.app_context():
         db.engine.dispose()
