@@ -14,6 +14,8 @@ from forms import importer
 from forms.specs import get as get_spec
 from portal import audit
 from portal.applications.services import filing_branch
+from portal.applications.services import kei_manager_name
+from portal.applications.services import read_capped
 from portal.applications.services import summary_fields
 from portal.extensions import db
 from portal.models import Application
@@ -30,10 +32,10 @@ MAX_STORED_ERRORS = 2000
 
 def read_upload(storage) -> bytes:
     """The uploaded bytes, refusing an empty or oversized file."""
-    if storage is None or not storage.filename:
-        raise importer.ImportFileError("取り込むファイルを選んでください。")
     cap = current_app.config.get("IMPORT_MAX_BYTES", importer.MAX_BYTES)
-    data = storage.stream.read(cap + 1)
+    data = read_capped(storage, cap)
+    if data is None:
+        raise importer.ImportFileError("取り込むファイルを選んでください。")
     if len(data) > cap:
         raise importer.ImportFileError(f"ファイルが大きすぎます(上限{cap // 1024 // 1024}MB)。")
     if not data.strip():
@@ -78,7 +80,7 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     db.session.commit()
     user = db.session.get(User, batch.user_id)
     spec = get_spec(batch.procedure)
-    kei_name = _kei_manager_name(user)
+    kei_name = kei_manager_name(None, user)
     try:
         table = importer.read_table(batch.content)
         result = importer.check_rows(spec, table, kei_manager_name=kei_name,
@@ -105,13 +107,6 @@ def import_valid_rows(batch: ImportBatch) -> ImportBatch:
     batch.status = ImportStatus.PENDING
     db.session.commit()
     return run_batch(batch.id)
-
-
-def _kei_manager_name(user) -> str | None:
-    if not user.organization.kind.is_agent:
-        return None
-    branch = filing_branch(user)
-    return branch.kei_manager_name if branch is not None else ""
 
 
 def _store_errors(batch: ImportBatch, result) -> None:

@@ -105,8 +105,8 @@ def poa_info(app: Application | None):
         return None
 
 
-def read_upload(storage, max_bytes: int = poa.MAX_BYTES) -> bytes | None:
-    """The bytes of an uploaded file (read with a cap), or None when nothing was sent."""
+def read_capped(storage, max_bytes: int) -> bytes | None:
+    """Up to ``max_bytes + 1`` bytes of an upload (so "too big" shows), None if none was sent."""
     if storage is None or not storage.filename:
         return None
     return storage.stream.read(max_bytes + 1)
@@ -116,7 +116,7 @@ def _apply_upload(payload: dict, form, files) -> str | None:
     """Attach an uploaded 電子委任状 to ``payload``; return the refusal, if any."""
     if not form.spec.has_field("poa", "e_poa"):
         return None
-    data = read_upload(files.get(POA_FIELD))
+    data = read_capped(files.get(POA_FIELD), poa.MAX_BYTES)
     if data is not None:
         try:
             poa.parse(data)
