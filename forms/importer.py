@@ -81,55 +81,6 @@ def columns(spec: ProcedureSpec) -> list[Column]:
     return [Column(sec, fs) for sec, fs in spec.iter_fields() if fs.importable]
 
 
-# --- templates ------------------------------------------------------------------------------
-
-
-def _describe(col: Column) -> list[str]:
-    fs = col.spec
-    if fs.type == "select":
-        kind = "選択: " + " / ".join(f"{v}={label}" for v, label in fs.choices)
-    elif fs.type == "bool":
-        kind = "はい/いいえ(1/0)"
-    elif fs.type == "date":
-        kind = "日付(2026-04-01)"
-    else:
-        kind = "文字"
-    example = ("はい" if fs.example else "いいえ") if fs.type == "bool" else str(fs.example)
-    return [col.header, "必須" if fs.required else "", kind, example, fs.help]
-
-
-def template_csv(spec: ProcedureSpec) -> bytes:
-    """The CSV template: one header row, UTF-8 with BOM (opens cleanly in Excel)."""
-    out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([c.header for c in columns(spec)])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def template_xlsx(spec: ProcedureSpec) -> bytes:
-    """The Excel template: a data sheet with headers and a sheet explaining each column."""
-    import xlsxwriter
-
-    buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
-    bold = book.add_format({"bold": True, "bg_color": "#EEF1F4", "border": 1})
-    text = book.add_format({"num_format": "@"})
-    data = book.add_worksheet(SHEET_NAME)
-    for i, col in enumerate(columns(spec)):
-        data.write_string(0, i, col.header, bold)
-        data.set_column(i, i, max(12, len(col.header) * 2), text)
-    data.freeze_panes(1, 0)
-    notes = book.add_worksheet("記入方法")
-    for i, title in enumerate(("列", "必須", "形式", "記入例", "説明")):
-        notes.write_string(0, i, title, bold)
-    for row, col in enumerate(columns(spec), start=1):
-        for i, value in enumerate(_describe(col)):
-            notes.write_string(row, i, value)
-    notes.set_column(0, 0, 36)
-    notes.set_column(2, 4, 40)
-    book.close()
-    return buffer.getvalue()
-
-
 # --- reading --------------------------------------------------------------------------------
 
 

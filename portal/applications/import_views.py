@@ -9,6 +9,7 @@ from flask import request
 from flask import url_for
 from flask_login import current_user
 
+from forms import import_templates
 from forms import importer
 from portal.access import policy
 from portal.applications import bp
@@ -38,7 +39,7 @@ def import_template(code: str, fmt: str):
     spec = svc.spec_or_404(code)
     if fmt not in TEMPLATE_TYPES:
         abort(404)
-    body = importer.template_csv(spec) if fmt == "csv" else importer.template_xlsx(spec)
+    body = import_templates.as_csv(spec) if fmt == "csv" else import_templates.as_xlsx(spec)
     filename = f"ossdesk_{spec.code}.{fmt}"
     return Response(body, mimetype=TEMPLATE_TYPES[fmt],
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

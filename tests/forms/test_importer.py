@@ -5,6 +5,7 @@ import io
 import openpyxl
 import pytest
 
+from forms import import_templates
 from forms import importer
 from forms import specs
 from tests.samples import csv_bytes
@@ -22,11 +23,11 @@ def check(table, **kw):
 
 @pytest.mark.parametrize("spec", specs.ALL, ids=[s.code for s in specs.ALL])
 def test_templates_for_every_procedure(spec):
-    csv_text = importer.template_csv(spec)
+    csv_text = import_templates.as_csv(spec)
     assert csv_text.startswith(b"\xef\xbb\xbf")
     header = csv_text.decode("utf-8-sig").strip().split(",")
     assert header == [c.header for c in importer.columns(spec)]
-    book = openpyxl.load_workbook(io.BytesIO(importer.template_xlsx(spec)), read_only=True)
+    book = openpyxl.load_workbook(io.BytesIO(import_templates.as_xlsx(spec)), read_only=True)
     assert book.sheetnames == ["申請データ", "記入方法"]
     first = next(book["申請データ"].iter_rows(values_only=True))
     assert list(first) == header
