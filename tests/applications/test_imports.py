@@ -181,3 +181,18 @@ def test_job_runs_on_the_embedded_worker(client, app, live_server, tenants):
     assert done.status == ImportStatus.IMPORTED and done.imported == 50
     assert fresh().get(JobRun, done.job_run_id).status.value == "finished"
     assert "hx-trigger" not in body(client.get(f"/applications/imports/{done.id}/status"))
+
+
+def test_every_procedure_can_be_imported(client, tenants):
+    login(client, tenants["a_staff"])
+    for spec in specs.ALL:
+        for fmt in ("csv", "xlsx"):
+            data = import_rows(spec, [example_payload(spec)])
+            upload(client, csv_bytes(data, "cp932") if fmt == "csv" else xlsx_bytes(data),
+                   code=spec.code)
+    imported = {}
+    for app in applications():
+        imported.setdefault(app.procedure, []).append(app.payload)
+    assert sorted(imported) == sorted(s.code for s in specs.ALL)
+    for spec in specs.ALL:
+        assert imported[spec.code] == [example_payload(spec)] * 2
