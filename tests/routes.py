@@ -18,6 +18,8 @@ PARAM_MODELS = {
     "notice_id": "Notice",
     "category_id": "FaqCategory",
     "cert_id": "SigningCertificate",
+    "app_id": "Application",
+    "batch_id": "ImportBatch",
 }
 
 
@@ -47,6 +49,9 @@ def rows_of(org, admin) -> dict[str, object]:
     from portal.models import Backend
     from portal.models import ChangeKind
     from portal.models import ChangeRequest
+    from portal.models import Application
+    from portal.models import Backend as AppBackend
+    from portal.models import ImportBatch
     from portal.models import JobRun
     from portal.models import OssAccount
 
@@ -55,11 +60,16 @@ def rows_of(org, admin) -> dict[str, object]:
                            requested_by_id=admin.id)
     run = JobRun(id=f"oss-check-foreign-{org.id}", kind="oss-check", org_id=org.id)
     cert = signing_certificate_row(org)
-    db.session.add_all([account, change, run, cert])
+    agent = org.kind.is_agent
+    application = Application(org_id=org.id, agent_org_id=org.id if agent else None,
+                              requester_org_id=None if agent else org.id, procedure="iten",
+                              backend=AppBackend.MLIT, payload={"owner": {"name": org.name}})
+    batch = ImportBatch(org_id=org.id, user_id=admin.id, procedure="iten", content=b"x")
+    db.session.add_all([account, change, run, cert, application, batch])
     db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
             "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,
-            **draft_content(org.id)}
+            "app_id": application.id, "batch_id": batch.id, **draft_content(org.id)}
 
 
 def signing_certificate_row(org):
@@ -99,7 +109,8 @@ def sample_ids(tenants) -> dict[str, object]:
     """Ids for every route parameter, for tests that only look at status codes."""
     return {"user_id": tenants["a_staff"].id, "branch_id": tenants["a"].branches[0].id,
             "account_id": 1, "change_id": 1, "org_id": tenants["a"].id, "run_id": "none",
-            "entry_id": 1, "notice_id": 1, "category_id": 1, "cert_id": 1}
+            "entry_id": 1, "notice_id": 1, "category_id": 1, "cert_id": 1, "app_id": 1,
+            "batch_id": 1}
 
 
 def tenant_tables() -> list[tuple[str, str]]:

@@ -25,18 +25,19 @@ TEMPLATE_TYPES = {
 }
 
 
-@bp.get("/applications/import/<code>")
+@bp.get("/applications/import")
 @policy("staff")
-def import_form(code: str):
-    spec = svc.spec_or_404(code)
+def import_form():
+    spec = svc.spec_or_404(request.args.get("procedure", ""))
     return render_template("applications/import.html", spec=spec,
                            columns=importer.columns(spec))
 
 
-@bp.get("/applications/import/<code>/template.<fmt>")
+@bp.get("/applications/import/template")
 @policy("staff")
-def import_template(code: str, fmt: str):
-    spec = svc.spec_or_404(code)
+def import_template():
+    spec = svc.spec_or_404(request.args.get("procedure", ""))
+    fmt = request.args.get("format", "")
     if fmt not in TEMPLATE_TYPES:
         abort(404)
     body = import_templates.as_csv(spec) if fmt == "csv" else import_templates.as_xlsx(spec)
@@ -45,10 +46,10 @@ def import_template(code: str, fmt: str):
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.post("/applications/import/<code>")
+@bp.post("/applications/import")
 @policy("staff")
-def import_upload(code: str):
-    spec = svc.spec_or_404(code)
+def import_upload():
+    spec = svc.spec_or_404(request.args.get("procedure", ""))
     storage = request.files.get("file")
     try:
         data = imports.read_upload(storage)

@@ -21,19 +21,22 @@ from portal.tenancy import get_or_404
 
 
 @bp.get("/applications")
-@policy("admin", "staff")
-def index():
-    tabs = svc.tabs_for(current_user)
-    tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
-    procedure = request.args.get("procedure", "")
-    page = db.paginate(svc.list_query(current_user, tab, procedure), per_page=50)
-    return render_template("applications/index.html", page=page, tab=tab, tabs=tabs,
-                           tab_labels=svc.TABS, procedure=procedure, specs=specs)
-
-
-@bp.get("/applications/new/<code>")
 @policy("staff")
-def new(code: str):
+def index():
+    return _render_index("applications.index", "applications.show")
+
+
+@bp.get("/admin/applications")
+@policy("admin")
+def admin_index():
+    """Admins follow their organisation's applications read-only (they never file)."""
+    return _render_index("applications.admin_index", "applications.admin_show")
+
+
+@bp.get("/applications/new")
+@policy("staff")
+def new():
+    code = request.args.get("procedure", "")
     refusal = rules.out_of_scope(code)
     if refusal:
         return render_template("applications/out_of_scope.html", message=refusal)
@@ -42,22 +45,25 @@ def new(code: str):
     return _render_edit(spec, form, None)
 
 
-@bp.post("/applications/new/<code>")
+@bp.post("/applications/new")
 @policy("staff")
-def create(code: str):
-    spec = svc.spec_or_404(code)
+def create():
+    spec = svc.spec_or_404(request.args.get("procedure", ""))
     form = svc.bind_form(spec, None, current_user, from_request=True)
     app = svc.new_application(current_user, spec)
     return _save(spec, form, app)
 
 
 @bp.get("/applications/<int:app_id>")
-@policy("admin", "staff")
+@policy("staff")
 def show(app_id: int):
-    app = get_or_404(Application, app_id)
-    return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
-                           sections=svc.readonly_sections(app), events=svc.history(app),
-                           labels=svc.EVENT_LABELS, perms=permissions, poa=svc.poa_info(app))
+    return _render_show(get_or_404(Application, app_id))
+
+
+@bp.get("/admin/applications/<int:app_id>")
+@policy("admin")
+def admin_show(app_id: int):
+    return _render_show(get_or_404(Application, app_id))
 
 
 @bp.get("/applications/<int:app_id>/edit")
@@ -78,10 +84,11 @@ def update(app_id: int):
     return _save(spec, svc.bind_form(spec, app, current_user, from_request=True), app)
 
 
-@bp.post("/applications/check/<code>/<name>")
+@bp.post("/applications/check")
 @policy("staff")
-def check_field(code: str, name: str):
-    spec = svc.spec_or_404(code)
+def check_field():
+    spec = svc.spec_or_404(request.args.get("procedure", ""))
+    name = request.args.get("field", "")
     app_id = request.form.get("application_id", type=int)
     app = get_or_404(Application, app_id) if app_id else None
     form = svc.bind_form(spec, app, current_user, from_request=True)
@@ -111,6 +118,22 @@ def reuse(app_id: int):
     db.session.commit()
     flash(f"申請データ(No.{app_id})を再利用して新しい下書きを作成しました。", "success")
     return redirect(url_for("applications.edit", app_id=new_app.id))
+
+
+def _render_index(endpoint: str, show_endpoint: str):
+    tabs = svc.tabs_for(current_user)
+    tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
+    procedure = request.args.get("procedure", "")
+    page = db.paginate(svc.list_query(current_user, tab, procedure), per_page=50)
+    return render_template("applications/index.html", page=page, tab=tab, tabs=tabs,
+                           tab_labels=svc.TABS, procedure=procedure, specs=specs,
+                           endpoint=endpoint, show_endpoint=show_endpoint)
+
+
+def _render_show(app):
+    return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
+                           sections=svc.readonly_sections(app), events=svc.history(app),
+                           labels=svc.EVENT_LABELS, perms=permissions, poa=svc.poa_info(app))
 
 
 def _render_edit(spec, form, app, status: int = 200):

@@ -21,16 +21,19 @@ from tests.samples import poa_xml
 ITEN = specs.get("iten")
 
 
-def test_draft_ready_and_import_on_both_databases(any_app, tenants):
-    client = any_app.test_client()
+def test_draft_ready_and_import_on_both_databases(db_app, tenants, request):
+    expected = {"sqlite": "sqlite", "postgres": "postgresql"}[request.node.callspec.params["any_app"]]
+    assert db.engine.dialect.name == expected
+    assert db.session.get(type(tenants["a"]), tenants["a"].id) is not None
+    client = db_app.test_client()
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="ready")
     data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    assert client.post("/applications/new/iten", data=data,
+    assert client.post("/applications/new?procedure=iten", data=data,
                        content_type="multipart/form-data").status_code == 302
     payloads = [example_payload(ITEN) for _ in range(3)]
     payloads[1]["registration"]["cause"] = "judgment"
-    resp = client.post("/applications/import/iten", content_type="multipart/form-data", data={
+    resp = client.post("/applications/import?procedure=iten", content_type="multipart/form-data", data={
         "file": (io.BytesIO(csv_bytes(import_rows(ITEN, payloads), "cp932")), "x.csv"),
         "valid_only": "1"})
     assert resp.status_code == 302
@@ -52,12 +55,12 @@ def test_csrf_is_required_for_every_changing_route(app, sqlite_url, tenants):
     token = token.group(1) if token else re.search(r'value="([^"]+)"', page).group(1)
     client.post("/login", data={"login_id": tenants["a_staff"].login_id,
                                 "password": "Test-pass-123", "csrf_token": token})
-    for path in ("/applications/new/iten", "/applications/check/iten/owner__name",
-                 "/applications/import/iten"):
+    for path in ("/applications/new?procedure=iten", "/applications/check?procedure=iten&field=owner__name",
+                 "/applications/import?procedure=iten"):
         assert client.post(path, data={}).status_code == 400, path
-    html = client.get("/applications/new/iten").get_data(as_text=True)
+    html = client.get("/applications/new?procedure=iten").get_data(as_text=True)
     header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-    resp = client.post("/applications/check/iten/owner__name", data={"owner__name": "山田"},
+    resp = client.post("/applications/check?procedure=iten&field=owner__name", data={"owner__name": "山田"},
                        headers={"X-CSRFToken": header, "HX-Request": "true"})
     assert resp.status_code == 200 and 'id="owner__name-error"' in resp.get_data(as_text=True)
     assert applications() == []

@@ -24,7 +24,7 @@ ITEN = specs.get("iten")
 
 def upload(client, data: bytes, *, name: str = "data.csv", code: str = "iten", **options):
     form = {"file": (io.BytesIO(data), name), **{k: "1" for k, v in options.items() if v}}
-    return client.post(f"/applications/import/{code}", data=form,
+    return client.post(f"/applications/import?procedure={code}", data=form,
                        content_type="multipart/form-data")
 
 
@@ -45,13 +45,13 @@ def batch() -> ImportBatch:
 
 def test_templates_download(client, tenants):
     login(client, tenants["a_staff"])
-    resp = client.get("/applications/import/iten/template.csv")
+    resp = client.get("/applications/import/template?procedure=iten&format=csv")
     assert resp.status_code == 200
     assert resp.headers["Content-Disposition"] == 'attachment; filename="ossdesk_iten.csv"'
     assert resp.data.decode("utf-8-sig").startswith("申請区分:登録希望日,車両:自動車登録番号(地名)")
-    xlsx = client.get("/applications/import/kei_keizoku/template.xlsx")
+    xlsx = client.get("/applications/import/template?procedure=kei_keizoku&format=xlsx")
     assert xlsx.data.startswith(b"PK\x03\x04")
-    assert client.get("/applications/import/iten/template.exe").status_code == 404
+    assert client.get("/applications/import/template?procedure=iten&format=exe").status_code == 404
 
 
 def test_good_file_imports_every_row(client, tenants):
@@ -127,7 +127,7 @@ def test_size_cap_and_missing_file(client, app, tenants):
     login(client, tenants["a_staff"])
     resp = upload(client, csv_bytes(import_rows(ITEN, rows(5))))
     assert resp.status_code == 422 and "ファイルが大きすぎます" in body(resp)
-    resp = client.post("/applications/import/iten", data={}, content_type="multipart/form-data")
+    resp = client.post("/applications/import?procedure=iten", data={}, content_type="multipart/form-data")
     assert "取り込むファイルを選んでください" in body(resp)
     assert fresh().scalars(sa.select(ImportBatch)).all() == []
 
@@ -164,7 +164,7 @@ def test_large_file_runs_as_a_job_with_progress(client, app, tenants):
 
 def test_import_page_lists_columns(client, tenants):
     login(client, tenants["a_staff"])
-    html = body(client.get("/applications/import/shinsha_shinki"))
+    html = body(client.get("/applications/import?procedure=shinsha_shinki"))
     assert "申請区分:ハイブリッド申請" in html and "電子委任状" in html
 
 

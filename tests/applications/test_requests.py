@@ -18,7 +18,7 @@ def make_request(client, tenants, *, hand_over: bool = True):
     login(client, tenants["r_staff"])
     data = form_data(ITEN, action="handover" if hand_over else "save",
                      agent_org_id=str(tenants["a"].id))
-    resp = client.post("/applications/new/iten", data=data)
+    resp = client.post("/applications/new?procedure=iten", data=data)
     assert resp.status_code == 302, body(resp)[:1500]
     client.post("/logout")
     (app,) = applications()
@@ -35,7 +35,7 @@ def test_requester_creates_a_request_draft(client, tenants):
 
 def test_requester_form_offers_only_linked_agents_and_no_ready_button(client, tenants):
     login(client, tenants["r_staff"])
-    html = body(client.get("/applications/new/iten"))
+    html = body(client.get("/applications/new?procedure=iten"))
     assert "甲行政書士事務所" in html and "乙行政書士法人" not in html
     assert 'value="ready"' not in html
     assert "保存して代理人に依頼する" in html
@@ -50,7 +50,7 @@ def test_hand_over_to_a_linked_agent(client, tenants):
 def test_hand_over_to_an_unlinked_agent_is_refused(client, tenants):
     login(client, tenants["r_staff"])
     data = form_data(ITEN, action="handover", agent_org_id=str(tenants["b"].id))
-    resp = client.post("/applications/new/iten", data=data)
+    resp = client.post("/applications/new?procedure=iten", data=data)
     assert resp.status_code == 422
     assert "紐付いている代理人だけ" in body(resp)
     (app,) = applications()
@@ -59,7 +59,7 @@ def test_hand_over_to_an_unlinked_agent_is_refused(client, tenants):
 
 def test_requester_cannot_mark_ready(client, tenants):
     login(client, tenants["r_staff"])
-    client.post("/applications/new/iten", data=form_data(ITEN, action="save"))
+    client.post("/applications/new?procedure=iten", data=form_data(ITEN, action="save"))
     (app,) = applications()
     resp = client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="ready"))
     assert resp.status_code == 403

@@ -49,10 +49,10 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("who", sorted(EXPECTED))
-def test_visibility(any_app, tenants, world, who):
+def test_visibility(db_app, tenants, world, who):
     expected = {world[n] for n in EXPECTED[who]}
-    assert visible_to(any_app, tenants[who]) == expected
-    assert visible_to(any_app, tenants[who], ApplicationEvent) == expected
+    assert visible_to(db_app, tenants[who]) == expected
+    assert visible_to(db_app, tenants[who], ApplicationEvent) == expected
 
 
 def test_unlinking_hides_the_requests(app, tenants, world):
@@ -65,15 +65,17 @@ def test_unlinking_hides_the_requests(app, tenants, world):
     ("a_staff", "B1", 404), ("a_staff", "R1", 404), ("b_staff", "R2", 404),
     ("b_staff", "A1", 404), ("r_staff", "A1", 404), ("r_staff", "B1", 404),
     ("a_staff", "R2", 200), ("r_staff", "R2", 200), ("a_admin", "R2", 200),
+    ("a_admin", "B1", 404), ("r_admin", "A1", 404), ("r_admin", "R1", 200),
 ])
 def test_pages_answer_404_across_tenants(client, tenants, world, who, name, status):
     login(client, tenants[who])
     app_id = world[name]
-    assert client.get(f"/applications/{app_id}").status_code == status
+    page = f"/admin/applications/{app_id}" if who.endswith("admin") else f"/applications/{app_id}"
+    assert client.get(page).status_code == status
     if status == 404:
         assert client.post(f"/applications/{app_id}/edit", data={}).status_code in (403, 404)
         assert client.post(f"/applications/{app_id}/reuse").status_code in (403, 404)
-        assert client.post(f"/applications/check/iten/owner__name",
+        assert client.post("/applications/check?procedure=iten&field=owner__name",
                            data={"application_id": app_id}).status_code in (403, 404)
 
 
