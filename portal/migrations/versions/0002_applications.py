@@ -1,7 +1,7 @@
 """applications
 
 Revision ID: 0002
-Revises: 0001
+Revises: 0006
 Create Date: 2026-11-25 19:59:10.897243
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0002'
-down_revision = '0001'
+down_revision = '0006'
 branch_labels = None
 depends_on = None
 
