@@ -22,7 +22,8 @@ ITEN = specs.get("iten")
 
 
 def test_draft_ready_and_import_on_both_databases(db_app, tenants, request):
-    expected = {"sqlite": "sqlite", "postgres": "postgresql"}[request.node.callspec.params["any_app"]]
+    backend = request.node.callspec.params["any_app"]
+    expected = {"sqlite": "sqlite", "postgres": "postgresql"}[backend]
     assert db.engine.dialect.name == expected
     assert db.session.get(type(tenants["a"]), tenants["a"].id) is not None
     client = db_app.test_client()
@@ -33,7 +34,8 @@ def test_draft_ready_and_import_on_both_databases(db_app, tenants, request):
                        content_type="multipart/form-data").status_code == 302
     payloads = [example_payload(ITEN) for _ in range(3)]
     payloads[1]["registration"]["cause"] = "judgment"
-    resp = client.post("/applications/import?procedure=iten", content_type="multipart/form-data", data={
+    resp = client.post("/applications/import?procedure=iten",
+                       content_type="multipart/form-data", data={
         "file": (io.BytesIO(csv_bytes(import_rows(ITEN, payloads), "cp932")), "x.csv"),
         "valid_only": "1"})
     assert resp.status_code == 302
@@ -55,12 +57,14 @@ def test_csrf_is_required_for_every_changing_route(app, sqlite_url, tenants):
     token = token.group(1) if token else re.search(r'value="([^"]+)"', page).group(1)
     client.post("/login", data={"login_id": tenants["a_staff"].login_id,
                                 "password": "Test-pass-123", "csrf_token": token})
-    for path in ("/applications/new?procedure=iten", "/applications/check?procedure=iten&field=owner__name",
+    for path in ("/applications/new?procedure=iten",
+                 "/applications/check?procedure=iten&field=owner__name",
                  "/applications/import?procedure=iten"):
         assert client.post(path, data={}).status_code == 400, path
     html = client.get("/applications/new?procedure=iten").get_data(as_text=True)
     header = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-    resp = client.post("/applications/check?procedure=iten&field=owner__name", data={"owner__name": "山田"},
+    resp = client.post("/applications/check?procedure=iten&field=owner__name",
+                       data={"owner__name": "山田"},
                        headers={"X-CSRFToken": header, "HX-Request": "true"})
     assert resp.status_code == 200 and 'id="owner__name-error"' in resp.get_data(as_text=True)
     assert applications() == []

@@ -17,6 +17,8 @@ from tests.samples import form_data
 from tests.samples import poa_xml
 
 ITEN = specs.get("iten")
+NEW = "/applications/new?procedure="
+CHECK = "/applications/check?procedure=iten&field="
 
 
 def only_application() -> Application:
@@ -35,7 +37,7 @@ def test_procedure_selector_links_to_every_create_page(client, tenants):
 def test_every_procedure_has_a_create_page(client, tenants):
     login(client, tenants["a_staff"])
     for spec in specs.ALL:
-        resp = client.get(f"/applications/new?procedure={spec.code}")
+        resp = client.get(NEW + spec.code)
         assert resp.status_code == 200
         assert spec.name in body(resp)
         assert 'name="vehicle__chassis_no"' in body(resp)
@@ -43,14 +45,14 @@ def test_every_procedure_has_a_create_page(client, tenants):
 
 def test_out_of_scope_procedure_page_explains(client, tenants):
     login(client, tenants["a_staff"])
-    resp = client.get("/applications/new?procedure=kaitai_todoke")
+    resp = client.get(NEW + "kaitai_todoke")
     assert "【対象外の手続】「解体等届出」はこのシステム" in body(resp)
-    assert client.get("/applications/new?procedure=nonsense").status_code == 404
+    assert client.get(NEW + "nonsense").status_code == 404
 
 
 def test_empty_draft_is_saved(client, tenants):
     login(client, tenants["a_staff"])
-    resp = client.post("/applications/new?procedure=iten", data={"action": "save"})
+    resp = client.post(NEW + "iten", data={"action": "save"})
     assert resp.status_code == 302
     app = only_application()
     assert app.state == ApplicationState.DRAFT
@@ -61,7 +63,7 @@ def test_empty_draft_is_saved(client, tenants):
 
 def test_invalid_values_are_kept_in_a_draft(client, tenants):
     login(client, tenants["a_staff"])
-    client.post("/applications/new?procedure=iten", data={"action": "save", "owner__name": "髙橋　一郎",
+    client.post(NEW + "iten", data={"action": "save", "owner__name": "髙橋　一郎",
                                                 "vehicle__chassis_no": "zvw30-1"})
     app = only_application()
     assert app.payload["owner"]["name"] == "髙橋　一郎"
@@ -74,7 +76,7 @@ def test_ready_runs_the_full_check_and_shows_messages(client, tenants):
     data = form_data(ITEN, action="ready")
     data["registration__cause"] = "inheritance"
     data["owner__name"] = "髙橋　一郎"
-    resp = client.post("/applications/new?procedure=iten", data=data)
+    resp = client.post(NEW + "iten", data=data)
     assert resp.status_code == 422
     html = body(resp)
     assert "【移転登録の登録原因】登録原因が「相続」の移転はOSSの対象外" in html
@@ -90,7 +92,7 @@ def test_complete_application_becomes_ready(client, tenants):
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="ready")
     data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    resp = client.post("/applications/new?procedure=iten", data=data, content_type="multipart/form-data")
+    resp = client.post(NEW + "iten", data=data, content_type="multipart/form-data")
     assert resp.status_code == 302, body(resp)[:2000]
     app = only_application()
     assert app.state == ApplicationState.READY
@@ -104,7 +106,7 @@ def test_editing_a_ready_application_returns_it_to_draft(client, tenants):
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="ready")
     data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    client.post("/applications/new?procedure=iten", data=data, content_type="multipart/form-data")
+    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
     app = only_application()
     client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="save"))
     fresh().refresh(app)
@@ -116,7 +118,7 @@ def test_scanned_poa_is_refused_and_not_stored(client, tenants):
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="save")
     data["poa__e_poa"] = (io.BytesIO(b"\xff\xd8\xff\xe0 scan"), "inin.xml")
-    resp = client.post("/applications/new?procedure=iten", data=data, content_type="multipart/form-data")
+    resp = client.post(NEW + "iten", data=data, content_type="multipart/form-data")
     assert "【電子委任状】添付されたのはJPEG画像です" in body(resp)
     assert "e_poa" not in only_application().payload["poa"]
 
@@ -128,7 +130,7 @@ def test_kei_ready_needs_the_branch_manager_name(client, tenants):
     db.session.commit()
     login(client, tenants["a_staff"])
     spec = specs.get("kei_keizoku")
-    resp = client.post("/applications/new?procedure=kei_keizoku", data=form_data(spec, action="ready"))
+    resp = client.post(NEW + "kei_keizoku", data=form_data(spec, action="ready"))
     assert "【軽証明書等管理業者名】" in body(resp)
     fresh().execute(sa.update(Branch).values(kei_manager_name="甲事務所(登録番号12345678)"))
     db.session.commit()
@@ -140,7 +142,7 @@ def test_kei_ready_needs_the_branch_manager_name(client, tenants):
 
 def test_live_check_returns_the_field_partial(client, tenants):
     login(client, tenants["a_staff"])
-    resp = client.post("/applications/check?procedure=iten&field=owner__name", data={"owner__name": "ﾔﾏﾀﾞ"},
+    resp = client.post(CHECK + "owner__name", data={"owner__name": "ﾔﾏﾀﾞ"},
                        headers={"HX-Request": "true"})
     html = body(resp)
     assert resp.status_code == 200 and "<html" not in html
@@ -151,22 +153,22 @@ def test_live_check_returns_the_field_partial(client, tenants):
 
 def test_live_check_sees_other_fields(client, tenants):
     login(client, tenants["a_staff"])
-    resp = client.post("/applications/check?procedure=iten&field=owner__chome",
+    resp = client.post(CHECK + "owner__chome",
                        data={"owner__address1": "東京都千代田区霞が関二丁目", "owner__chome": ""})
     assert "住所1に丁目が含まれているので" in body(resp)
-    resp = client.post("/applications/check?procedure=iten&field=registration__cause",
+    resp = client.post(CHECK + "registration__cause",
                        data={"registration__cause": "gift"})
     assert "【移転登録の登録原因】" in body(resp)
-    ok = client.post("/applications/check?procedure=iten&field=owner__name", data={"owner__name": "山田　太郎"})
+    ok = client.post(CHECK + "owner__name", data={"owner__name": "山田　太郎"})
     assert "<p class=\"error\">" not in body(ok)
-    assert client.post("/applications/check?procedure=iten&field=nope__x", data={}).status_code == 404
+    assert client.post(CHECK + "nope__x", data={}).status_code == 404
 
 
 def test_live_check_uses_the_stored_poa(client, tenants):
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="save")
     data["poa__e_poa"] = (io.BytesIO(poa_xml("千代田区霞が関二丁目")), "inin.xml")
-    client.post("/applications/new?procedure=iten", data=data, content_type="multipart/form-data")
+    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
     app = only_application()
     resp = client.post("/applications/check?procedure=iten&field=owner__address1",
                        data={"owner__address1": "千代田区霞が関二丁目", "application_id": app.id})
@@ -175,7 +177,7 @@ def test_live_check_uses_the_stored_poa(client, tenants):
 
 def test_reuse_makes_a_new_draft(client, tenants):
     login(client, tenants["a_staff"])
-    client.post("/applications/new?procedure=iten", data=form_data(ITEN, action="save"))
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
     source = only_application()
     resp = client.post(f"/applications/{source.id}/reuse")
     assert resp.status_code == 302
@@ -187,7 +189,7 @@ def test_reuse_makes_a_new_draft(client, tenants):
 
 def test_admin_views_read_only_and_never_edits(client, tenants):
     login(client, tenants["a_staff"])
-    client.post("/applications/new?procedure=iten", data=form_data(ITEN, action="save"))
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
     app = only_application()
     client.post("/logout")
     login(client, tenants["a_admin"])
@@ -198,7 +200,7 @@ def test_admin_views_read_only_and_never_edits(client, tenants):
     assert "申請データ再利用" not in html
     assert client.get(f"/applications/{app.id}/edit").status_code == 403
     assert client.post(f"/applications/{app.id}/edit", data={"action": "ready"}).status_code == 403
-    assert client.post("/applications/new?procedure=iten", data={}).status_code == 403
+    assert client.post(NEW + "iten", data={}).status_code == 403
     assert client.post(f"/applications/{app.id}/reuse").status_code == 403
     assert client.get("/applications").status_code == 403
     listing = body(client.get("/admin/applications"))
@@ -207,7 +209,7 @@ def test_admin_views_read_only_and_never_edits(client, tenants):
 
 def test_list_shows_own_applications(client, tenants):
     login(client, tenants["a_staff"])
-    client.post("/applications/new?procedure=iten", data=form_data(ITEN, action="save"))
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
     html = body(client.get("/applications"))
     assert "品川 300 さ 1234" in html and "移転登録" in html
     assert "品川 300 さ 1234" not in body(client.get("/applications?procedure=henko"))
@@ -216,7 +218,7 @@ def test_list_shows_own_applications(client, tenants):
 def test_example_payloads_save_for_all_procedures(client, tenants):
     login(client, tenants["a_staff"])
     for spec in specs.ALL:
-        resp = client.post(f"/applications/new?procedure={spec.code}", data=form_data(spec, action="save"))
+        resp = client.post(NEW + spec.code, data=form_data(spec, action="save"))
         assert resp.status_code == 302
     saved = {a.procedure: a.payload for a in fresh().scalars(sa.select(Application))}
     for spec in specs.ALL:

@@ -127,7 +127,8 @@ def test_size_cap_and_missing_file(client, app, tenants):
     login(client, tenants["a_staff"])
     resp = upload(client, csv_bytes(import_rows(ITEN, rows(5))))
     assert resp.status_code == 422 and "ファイルが大きすぎます" in body(resp)
-    resp = client.post("/applications/import?procedure=iten", data={}, content_type="multipart/form-data")
+    resp = client.post("/applications/import?procedure=iten", data={},
+                       content_type="multipart/form-data")
     assert "取り込むファイルを選んでください" in body(resp)
     assert fresh().scalars(sa.select(ImportBatch)).all() == []
 
