@@ -32,12 +32,6 @@ class FieldSpec:
     unless: str | None = None     # key of a bool field of the same section: when it is
                                   # set, this field is taken from elsewhere (not asked)
 
-    def __post_init__(self):
-        if self.type not in FIELD_TYPES:
-            raise ValueError(f"{self.key}: unknown field type {self.type!r}")
-        if self.type == "select" and not self.choices:
-            raise ValueError(f"{self.key}: a select needs choices")
-
     @property
     def importable(self) -> bool:
         """Files are attached in the browser; everything else can be imported."""

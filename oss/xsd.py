@@ -70,19 +70,24 @@ def _field_type(parent, spec_code: str, field) -> None:
                 etree.SubElement(rule, _xs("maxLength"), value=str(field.max_length))
 
 
+def _always_required(field) -> bool:
+    """Required and never covered by a "same as …" flag (``FieldSpec.unless``)."""
+    return field.required and not field.unless
+
+
 def _procedure_type(root, spec) -> None:
     check_name(spec.code, "procedure code")
     ctype = etree.SubElement(root, _xs("complexType"), name=f"Procedure_{spec.code}")
     seq = etree.SubElement(ctype, _xs("sequence"))
     for section in spec.sections:
-        required = any(f.required for f in section.fields)
+        required = any(_always_required(f) for f in section.fields)
         sec = etree.SubElement(seq, _xs("element"), name=check_name(section.key, spec.code),
                                minOccurs="1" if required else "0")
         fields = etree.SubElement(etree.SubElement(sec, _xs("complexType")), _xs("sequence"))
         for field in section.fields:
             el = etree.SubElement(
                 fields, _xs("element"), name=check_name(field.key, f"{spec.code}.{section.key}"),
-                minOccurs="1" if field.required else "0",
+                minOccurs="1" if _always_required(field) else "0",
                 maxOccurs="unbounded" if field.type in REPEATABLE_TYPES else "1")
             _field_type(el, spec.code, field)
 

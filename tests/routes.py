@@ -46,11 +46,10 @@ def build_path(rule, ids: dict[str, object]) -> str:
 def rows_of(org, admin) -> dict[str, object]:
     """Create rows of ``org`` addressable by every id parameter the routes use."""
     from portal.extensions import db
+    from portal.models import Application
     from portal.models import Backend
     from portal.models import ChangeKind
     from portal.models import ChangeRequest
-    from portal.models import Application
-    from portal.models import Backend as AppBackend
     from portal.models import ImportBatch
     from portal.models import JobRun
     from portal.models import OssAccount
@@ -63,7 +62,7 @@ def rows_of(org, admin) -> dict[str, object]:
     agent = org.kind.is_agent
     application = Application(org_id=org.id, agent_org_id=org.id if agent else None,
                               requester_org_id=None if agent else org.id, procedure="iten",
-                              backend=AppBackend.MLIT, payload={"owner": {"name": org.name}})
+                              backend=Backend.MLIT, payload={"owner": {"name": org.name}})
     batch = ImportBatch(org_id=org.id, user_id=admin.id, procedure="iten", content=b"x")
     db.session.add_all([account, change, run, cert, application, batch])
     db.session.commit()

@@ -18,6 +18,7 @@ _MODULES = (new_registration, ownership, deregistration, inspection, kei)
 BY_CODE: dict[str, ProcedureSpec] = {spec.code: spec for m in _MODULES for spec in m.SPECS}
 # In catalogue order (the order the procedure selector shows).
 ALL: tuple[ProcedureSpec, ...] = tuple(BY_CODE[p.code] for p in catalogue.PROCEDURES)
+SPECS = ALL  # the default attribute of `python -m oss.xsd --specs forms.specs`
 
 
 class UnknownProcedure(KeyError):

@@ -10,6 +10,7 @@ from forms.checks import Subject
 from forms.checks import check
 from forms.checks import check_field
 from forms.generate import form_class
+from forms.spec import FIELD_TYPES
 from forms.spec import FieldSpec
 from forms.spec import ProcedureSpec
 from forms.spec import SectionSpec
@@ -47,6 +48,7 @@ def test_spec_shape(spec):
         assert len(keys) == len(set(keys)), sec.key
         for f in sec.fields:
             assert SNAKE.fullmatch(f.key), f.key
+            assert f.type in FIELD_TYPES and (f.type != "select" or f.choices), f.key
             assert f.unless is None or sec.field(f.unless).type == "bool"
 
 
