@@ -10,8 +10,9 @@ expects [I] and is the only place to change when the real format is known:
 - the root element is ``電子委任状`` (or ``ElectronicPowerOfAttorney``), it
   names the delegator (``委任者``) with an address (``住所``), and it carries
   an XML-DSig ``Signature`` (the portal signs what it issues);
-- it is parsed with a hardened parser: no DTD (any DOCTYPE is refused), no
-  entity expansion, no network, no huge trees, and a size cap.
+- it is parsed with the project's one hardened parser (``oss.xmlsafe``): no DTD
+  (any DOCTYPE is refused), no entity expansion, no network, no huge trees,
+  and a size cap.
 
 In the payload the document is kept as base64 of the original bytes, so the
 signed bytes reach OSS unchanged.
@@ -24,6 +25,7 @@ from dataclasses import dataclass
 from lxml import etree
 
 from forms.validators import PREFECTURES
+from oss.xmlsafe import make_parser
 
 MAX_BYTES = 256 * 1024
 ROOT_NAMES = frozenset({"電子委任状", "ElectronicPowerOfAttorney"})
@@ -70,11 +72,6 @@ class PoaInfo:
         return self.address.startswith(PREFECTURES)
 
 
-def _parser() -> etree.XMLParser:
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                           dtd_validation=False, huge_tree=False, remove_pis=True)
-
-
 def sniff(data: bytes) -> str | None:
     """What a non-XML file is, from its first bytes (None when it may be XML)."""
     for magic, kind in _MAGIC:
@@ -115,7 +112,7 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES) -> PoaInfo:
     if b"<!DOCTYPE" in data.upper() or b"<!ENTITY" in data.upper():
         raise PoaError("DTD(DOCTYPE宣言)やエンティティ定義を含むXMLは安全のため受け付けません。" + HINT)
     try:
-        root = etree.fromstring(data, _parser())
+        root = etree.fromstring(data, make_parser())
     except etree.XMLSyntaxError:
         raise PoaError("XMLとして読み取れません(壊れているか、XMLではありません)。" + HINT) from None
     if root.getroottree().docinfo.doctype:
