@@ -173,8 +173,10 @@ def any_app(request):
 # --- factories -------------------------------------------------------------------------------
 
 
+# The factories write through the current app context: request ``app``, ``pg_app``
+# or ``any_app`` (whichever database the test is about) alongside them.
 @pytest.fixture
-def make_org(app):
+def make_org():
     from portal.extensions import db
     from portal.models import Branch
     from portal.models import Organization
@@ -196,7 +198,7 @@ def make_org(app):
 
 
 @pytest.fixture
-def make_user(app):
+def make_user():
     from portal.extensions import db
     from portal.models import Role
     from portal.models import User

@@ -87,7 +87,7 @@ def test_htmx_is_configured_strictly(client):
     assert 'style="' not in body
 
 
-def test_production_sets_hsts_and_host_cookie(sqlite_url, monkeypatch, tenants):
+def test_production_sets_hsts_and_host_cookie(app, sqlite_url, monkeypatch, tenants):
     monkeypatch.setenv("OSSDESK_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 64)
     monkeypatch.setenv("OSSDESK_KEYS", '{"primary": "k1", "keys": {"k1": "' + "A" * 43 + '="}}')

@@ -7,7 +7,7 @@ from portal.models import AuditEvent
 from tests.conftest import make_app
 
 
-def test_a_thousand_attempts_get_at_most_25_password_checks(sqlite_url, tenants):
+def test_a_thousand_attempts_get_at_most_25_password_checks(app, sqlite_url, tenants):
     app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
                     "RATELIMIT_STORAGE_URI": "memory://"})
     client = app.test_client()
@@ -26,7 +26,7 @@ def test_a_thousand_attempts_get_at_most_25_password_checks(sqlite_url, tenants)
     assert "短時間に操作が集中しました" in resp.get_data(as_text=True)
 
 
-def test_the_limit_is_per_ip(sqlite_url, tenants):
+def test_the_limit_is_per_ip(app, sqlite_url, tenants):
     app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
                     "RATELIMIT_STORAGE_URI": "memory://"})
     client = app.test_client()
