@@ -21,6 +21,13 @@ from portal.models.oss_account import Backend
 from portal.models.oss_account import OssAccount
 from portal.models.oss_account import OssAccountSecret
 from portal.models.oss_account import PaymentMode
+from portal.models.submission import ListStatus
+from portal.models.submission import ReceiptList
+from portal.models.submission import ReceiptListItem
+from portal.models.submission import SendBatch
+from portal.models.submission import Submission
+from portal.models.submission import SubmissionKind
+from portal.models.submission import SubmissionState
 from portal.models.user import Role
 from portal.models.user import User
 from portal.models.user import UserSession
@@ -47,7 +54,14 @@ __all__ = [
     "Organization",
     "OssAccount",
     "OssAccountSecret",
+    "ListStatus",
     "PaymentMode",
+    "ReceiptList",
+    "ReceiptListItem",
+    "SendBatch",
+    "Submission",
+    "SubmissionKind",
+    "SubmissionState",
     "Role",
     "SigningCertificate",
     "User",
