@@ -121,7 +121,7 @@ def _row_context(backend: str) -> dict:
 
 
 def _poll_context(live_items: list) -> dict:
-    return {"ids": [a.id for a in live_items], "version": live.rows_version(live_items),
+    return {"ids": sorted(a.id for a in live_items), "version": live.rows_version(live_items),
             "poll_seconds": live.POLL_SECONDS}
 
 
