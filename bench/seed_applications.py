@@ -97,7 +97,10 @@ def row(rnd, n, org_id, agent_id, requester_id, creator_id, payloads, procedures
     code = rnd.choice(procedures)
     backend, payload = payloads[code]
     state, oss, _ = rnd.choices(STATE_MIX, weights=[w for *_, w in STATE_MIX])[0]
-    created = START + timedelta(minutes=rnd.randrange(0, 60 * 24 * 680))
+    days = 680  # finished work is older; what is in flight was sent in the last two weeks
+    recent = state not in ("draft", "completed", "rejected", "withdrawn")
+    first, last = (days - 14, days) if recent else (0, days - 30)
+    created = START + timedelta(minutes=rnd.randrange(60 * 24 * first, 60 * 24 * last))
     sent = oss != "" or state == "sending"
     submitted = created + timedelta(hours=rnd.uniform(0.1, 48)) if sent else None
     accepted = (submitted + timedelta(hours=rnd.uniform(0.5, 30))

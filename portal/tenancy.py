@@ -8,9 +8,11 @@ row of another organisation, whatever id they are given. Association staff
 unscoped and takes ids it was given by scoped code.
 
 Every mapped class must either define ``tenant_criteria`` or declare
-``__tenant_global__ = True``; a test enforces this (fail closed).
+``__tenant_global__ = True``; a test enforces this (fail closed). A criterion
+depends on the scope only (the built criteria are reused per scope).
 """
 
+import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -73,17 +75,24 @@ def current_scope() -> Scope | None:
     return g.get("tenant_scope")
 
 
+@functools.lru_cache(maxsize=1024)
+def _criteria_options(scope: Scope) -> tuple:
+    """The loader criteria of ``scope``. Built once per scope and reused: a scope is an
+    immutable value, the options are immutable SQL expressions, and building them for
+    every query would cost more than many of the queries themselves."""
+    return tuple(
+        with_loader_criteria(model, model.tenant_criteria(scope), include_aliases=True)
+        for model in tenant_models()
+    )
+
+
 def _add_tenant_criteria(execute_state) -> None:
     if not execute_state.is_select or execute_state.execution_options.get("skip_tenant_scope"):
         return
     scope = current_scope()
     if scope is None or scope.all_orgs:
         return
-    options = [
-        with_loader_criteria(model, model.tenant_criteria(scope), include_aliases=True)
-        for model in tenant_models()
-    ]
-    execute_state.statement = execute_state.statement.options(*options)
+    execute_state.statement = execute_state.statement.options(*_criteria_options(scope))
 
 
 def init_app(app) -> None:

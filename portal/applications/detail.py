@@ -149,7 +149,7 @@ def status_view(app: Application) -> StatusView:
     lines = fee_rules.fee_lines(app)
     detail = app.oss_detail if isinstance(app.oss_detail, dict) else {}
     return StatusView(
-        app=app, live=app_is_live(app), version=detail_version(app),
+        app=app, live=app_is_live(app), version=detail_version(app.id),
         flags=flag_rules.flags_of(app), fee_lines=lines, fee_total=fee_rules.total(lines),
         submission=sub, certificate=certificate_of(sub), failure=failure_of(app, sub),
         timeline=timeline(app), substeps=list(detail.get("substeps") or []),

@@ -49,23 +49,28 @@ def _digest(parts: Iterable) -> str:
     return hashlib.blake2s(text.encode(), digest_size=8).hexdigest()
 
 
-ROW_VERSION_COLUMNS = (Application.id, Application.state, Application.oss_status,
-                       Application.oss_status_at, Application.updated_at)
+def _version(count: int, newest) -> str:
+    return _digest((count, newest))
 
 
-def rows_version(rows: Iterable) -> str:
-    """The version of list rows (objects or tuples with the ``ROW_VERSION_COLUMNS``)."""
-    return _digest(sorted((r.id, r.state, r.oss_status, r.oss_status_at, r.updated_at)
-                          for r in rows))
+def rows_version(rows: Iterable[Application]) -> str:
+    """The version of list rows: how many, and the newest ``updated_at`` among them.
+
+    Every change of a row moves its ``updated_at`` to now (the column's onupdate; the
+    pipeline sets it too), so the newest one moves whenever any row changes.
+    """
+    rows = list(rows)
+    return _version(len(rows), max((r.updated_at for r in rows), default=None))
 
 
-def current_rows(ids: list[int]):
-    """(id, state, oss_status, oss_status_at, updated_at, requester_org_id) of ``ids``."""
+def current_version(ids: list[int]) -> str:
+    """``rows_version`` of the visible rows among ``ids``, computed by the database."""
     if not ids:
-        return []
-    return db.session.execute(
-        sa.select(*ROW_VERSION_COLUMNS, Application.requester_org_id)
-        .where(Application.id.in_(ids))).all()
+        return rows_version([])
+    count, newest = db.session.execute(
+        sa.select(sa.func.count(Application.id), sa.func.max(Application.updated_at))
+        .where(Application.id.in_(ids))).one()
+    return _version(count, newest)
 
 
 def parse_ids(text: str) -> list[int]:
@@ -77,13 +82,18 @@ def parse_ids(text: str) -> list[int]:
     return ids
 
 
-def detail_version(app: Application) -> str:
-    """The version of a detail page's status part: the row, its last event and submission."""
-    last_event = db.session.scalar(sa.select(sa.func.max(ApplicationEvent.id))
-                                   .where(ApplicationEvent.application_id == app.id))
-    sub = db.session.execute(
-        sa.select(Submission.id, Submission.state, Submission.updated_at)
-        .where(Submission.application_id == app.id)
-        .order_by(Submission.id.desc()).limit(1)).first()
-    return _digest((app.id, app.state, app.oss_status, app.oss_status_at, app.updated_at,
-                    last_event, tuple(sub) if sub else None))
+def detail_version(app_id: int) -> str | None:
+    """The version of a detail page's status part: the row, its last event and submission.
+
+    One query; what the viewer may not see (another organisation's submission) counts
+    as nothing, the same way for the page and for its polls. None if the viewer may not
+    see the application at all.
+    """
+    last_event = (sa.select(sa.func.max(ApplicationEvent.id))
+                  .where(ApplicationEvent.application_id == app_id).scalar_subquery())
+    last_sub = (sa.select(sa.func.max(Submission.updated_at))
+                .where(Submission.application_id == app_id).scalar_subquery())
+    row = db.session.execute(
+        sa.select(Application.updated_at, last_event, last_sub)
+        .where(Application.id == app_id)).first()
+    return _digest(tuple(row)) if row else None

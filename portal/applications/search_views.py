@@ -85,10 +85,10 @@ def admin_export_xlsx():
 
 def _rows():
     """The one poll of a list page: 204 while its live rows are unchanged."""
-    current = live.current_rows(live.parse_ids(request.args.get("ids", "")))
-    if live.rows_version(current) == request.args.get("v", ""):
+    ids = live.parse_ids(request.args.get("ids", ""))
+    if live.current_version(ids) == request.args.get("v", ""):
         return Response(status=204)
-    items = search.load_rows([r.id for r in current])
+    items = search.load_rows(ids)
     still = [a for a in items if live.app_is_live(a)]
     html = render_template("applications/_rows_update.html", items=items,
                            **_poll_context(still), **_row_context(request.args.get("backend", "")))

@@ -62,19 +62,21 @@ def admin_show(app_id: int):
 @bp.get("/applications/<int:app_id>/status")
 @policy("staff")
 def status_part(app_id: int):
-    return _status_part(get_or_404(Application, app_id))
+    return _status_part(app_id)
 
 
 @bp.get("/admin/applications/<int:app_id>/status")
 @policy("admin")
 def admin_status_part(app_id: int):
-    return _status_part(get_or_404(Application, app_id))
+    return _status_part(app_id)
 
 
-def _status_part(app):
+def _status_part(app_id: int):
     """The detail page's status part; 204 while unchanged, no trigger once terminal."""
-    if live.detail_version(app) == request.args.get("v", ""):
+    version = live.detail_version(app_id)  # None: not visible, answered by get_or_404
+    if version is not None and version == request.args.get("v"):
         return Response(status=204)
+    app = get_or_404(Application, app_id)
     view = detail.status_view(app)
     resp = make_response(render_template("applications/_status.html", status=view,
                                          endpoints=endpoints()),
