@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from portal.extensions import db
 from portal.models import Application
@@ -69,8 +70,15 @@ def current_version(ids: list[int]) -> str:
         return rows_version([])
     count, newest = db.session.execute(
         sa.select(sa.func.count(Application.id), sa.func.max(Application.updated_at))
-        .where(Application.id.in_(ids))).one()
+        .where(_id_in(ids))).one()
     return _version(count, newest)
+
+
+def _id_in(ids: list[int]):
+    """``id IN (…)``; on PostgreSQL as one array parameter (one plan whatever the count)."""
+    if db.engine.dialect.name == "postgresql":
+        return Application.id == sa.any_(sa.literal(ids, ARRAY(sa.Integer)))
+    return Application.id.in_(ids)
 
 
 def parse_ids(text: str) -> list[int]:
