@@ -123,11 +123,6 @@ def ordering(c: Criteria, reverse: bool = False) -> list:
     return [first, tie]
 
 
-def ids_query(user, c: Criteria) -> sa.Select:
-    """Every matching id in display order (the export reads this without paging)."""
-    return sa.select(A.id).where(*conditions(user, c)).order_by(*ordering(c))
-
-
 @dataclass
 class Page:
     items: list[Application]
