@@ -126,7 +126,6 @@ def start_gunicorn(url: str, port: int):
 
 def log_in(base: str, login_id: str):
     import requests
-
     import seed_applications as seed
 
     session = requests.Session()

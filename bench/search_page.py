@@ -57,9 +57,9 @@ def percentile(values, q):
 
 
 def build(url: str, rows: int):
+    import seed_applications as seed
     from flask_migrate import upgrade
 
-    import seed_applications as seed
     from portal import create_app
     from portal.extensions import db
 

@@ -85,7 +85,8 @@ def _fees(backend: str) -> list[dict]:
 
 
 def _flags(rnd, backend: str) -> dict:
-    item = {"title": "お知らせ", "body": "書類の確認をお願いします。", "at": "2026-01-01T10:00:00+09:00"}
+    item = {"title": "お知らせ", "body": "書類の確認をお願いします。",
+            "at": "2026-01-01T10:00:00+09:00"}
     codes = ("message", "notice", "deadline") if backend == "kei" else ("message", "notice")
     return {c: {"items": [item] if rnd.random() < 0.08 else []} for c in codes}
 

@@ -16,9 +16,9 @@ from portal.applications import bp
 from portal.applications import detail
 from portal.applications import live
 from portal.applications import permissions
-from portal.applications.search_views import endpoints
 from portal.applications import requests as req
 from portal.applications import services as svc
+from portal.applications.search_views import endpoints
 from portal.extensions import db
 from portal.htmx import HTMX_STOP_POLLING
 from portal.htmx import trigger_client_event

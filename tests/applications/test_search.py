@@ -1,4 +1,5 @@
-"""申請データ検索: filters, sorting, paging, flag columns and the send form, on SQLite and PostgreSQL."""
+"""申請データ検索 on SQLite and PostgreSQL: filters, sorting, paging, flag columns, send form,
+exports."""
 
 import csv
 import io
@@ -228,7 +229,8 @@ def test_csv_export_has_every_filtered_row_in_order(a_client, world, monkeypatch
     assert resp.headers["Content-Disposition"].startswith("attachment; filename=applications-")
     rows = read_csv(resp)
     header = rows[0]
-    assert header[:8] == ["No.", "手続", "種別", "状態", "OSS状況", "OSS状況日時(JST)", "メ", "運/軽"]
+    assert header[:8] == ["No.", "手続", "種別", "状態", "OSS状況", "OSS状況日時(JST)", "メ",
+                          "運/軽"]
     assert [int(r[0]) for r in rows[1:]] == [world["ids"][k] for k in ("A2", "A4", "R1")]
     a2 = dict(zip(header, rows[1], strict=True))
     assert a2["手続"] == "変更登録" and a2["状態"] == "審査中" and a2["メ"] == "有"

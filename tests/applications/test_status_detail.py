@@ -128,9 +128,10 @@ def test_retry_and_unknown_outcomes_are_explained(client, tenants):
 
 
 def test_rejection_shows_the_reason_oss_gave(client, tenants):
+    reason = "書類が期限までに提出されませんでした"
     app = filed(tenants["a_staff"], "iten", S.REJECTED, oss_status="却下", oss_detail={
         "history": [{"status": "到達", "at": "…", "detail": "到達しました"},
-                    {"status": "却下", "at": "…", "detail": "書類が期限までに提出されませんでした"}]})
+                    {"status": "却下", "at": "…", "detail": reason}]})
     html = body(client.get(f"/applications/{app.id}"))
     assert "書類が期限までに提出されませんでした" in html
 
