@@ -57,6 +57,15 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 DATE_MESSAGE = "日付は「2026-01-31」の形で入力してください。"
 
 
+def procedure_label(spec) -> str:
+    """A procedure's name as lists show it: kei procedures marked (軽)."""
+    return spec.name + ("(軽)" if spec.is_kei else "")
+
+
+def procedure_options() -> list[tuple[str, str]]:
+    return [(s.code, procedure_label(s)) for s in specs.ALL]
+
+
 def tabs_for(user) -> list[str]:
     return ["all", "own", "incoming"] if user.organization.kind.is_agent else ["requests"]
 
@@ -85,8 +94,7 @@ class SearchForm(Form):
         """Options that depend on who is searching (their staff, their requesters)."""
         options = {
             "tab": [(t, TAB_LABELS[t]) for t in tabs_for(user)],
-            "procedure": [("", "すべて")] + [
-                (s.code, s.name + ("(軽)" if s.is_kei else "")) for s in specs.ALL],
+            "procedure": [("", "すべて")] + procedure_options(),
             "backend": [("", "すべて")] + [(b.value, b.label) for b in Backend],
             "state": [("", "すべて"), (IN_FLIGHT, "送信後・未完了")] + [
                 (s.value, s.label) for s in ApplicationState],

@@ -6,6 +6,7 @@ from wtforms import StringField
 
 from forms import specs
 from portal.applications.search_form import date_range
+from portal.applications.search_form import procedure_options
 from portal.choices import choices
 from portal.models import Backend
 from portal.stats.services import Period
@@ -15,7 +16,7 @@ class StatsForm(Form):
     date_from = StringField("送信日(から)", render_kw={"type": "date"})
     date_to = StringField("送信日(まで)", render_kw={"type": "date"})
     procedure = SelectField("手続", validate_choice=False, choices=choices(
-        [("", "すべて")] + [(s.code, s.name + ("(軽)" if s.is_kei else "")) for s in specs.ALL]))
+        [("", "すべて")] + procedure_options()))
     backend = SelectField("種別", validate_choice=False, choices=choices(
         [("", "すべて")] + [(b.value, b.label) for b in Backend]))
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from forms import specs
+from portal.applications.search_form import procedure_options
 from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationState
@@ -114,9 +114,7 @@ def counts(where: list) -> Stats:
     state_of = {s.value: s for s in ApplicationState}
     stats = Stats()
     stats.total = db.session.scalar(sa.select(sa.func.count(A.id)).where(*where)) or 0
-    stats.by_procedure = _by_order(_grouped(A.procedure, where),
-                                   [(s.code, s.name + ("(軽)" if s.is_kei else ""))
-                                    for s in specs.ALL])
+    stats.by_procedure = _by_order(_grouped(A.procedure, where), procedure_options())
     stats.by_state = _by_order([(str(k), n) for k, n in _grouped(A.state, where)],
                                [(v, state_of[v].label) for v in state_of])
     stats.by_oss_status = sorted(((k or "(なし)", n) for k, n in _grouped(A.oss_status, where)),
@@ -141,7 +139,7 @@ def lead_times(where: list) -> list[Lead]:
             if hours is not None:
                 samples[("全体", kind)].append(hours)
                 samples[(row.procedure, kind)].append(hours)
-    groups = [("全体", "全体")] + [(s.code, s.name) for s in specs.ALL]
+    groups = [("全体", "全体"), *procedure_options()]
     return [Lead(label, kind, kind_label, len(values), figures.median(values),
                  figures.p90(values))
             for code, label in groups for kind, kind_label, _ in LEAD_KINDS
