@@ -190,8 +190,15 @@ def postgres_grams(model, groups) -> Match:
     return Match(model.__table__, conditions, occurrence_score(model, groups))
 
 
+def essential(alts: tuple[str, ...]) -> tuple[str, ...]:
+    """Drop the members that contain another member: they match nothing more
+    ("印鑑証明書" adds nothing to "印鑑証明"), and each would be scored twice."""
+    return tuple(a for a in alts if not any(b != a and b in a for b in alts))
+
+
 def match(model, table: str, groups, dialect: str, use_index: bool) -> Match:
     """The matching rows of ``model`` for the term ``groups`` on ``dialect``."""
+    groups = [essential(alts) for alts in groups]
     if not use_index:
         return like_scan(model, groups)
     if dialect == "sqlite":

@@ -1,9 +1,8 @@
 """One search over FAQ entries and notices, backed by the database's index.
 
-Matching and ranking happen in SQL (``faq.index``): the database returns only
-the requested page of ids with their scores, and the total comes from a count
-query when the page itself cannot tell it. Only that page is loaded,
-highlighted and cut into snippets.
+Matching and ranking happen in SQL (``faq.index``): one statement returns
+only the requested page of ids with their scores and the total number of
+matches. Only that page is loaded, highlighted and cut into snippets.
 """
 
 from collections.abc import Callable
@@ -95,20 +94,20 @@ def term_groups(query: Query) -> list[tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class Statements:
-    """The page of ranked ids (``total`` column only for a LIKE scan) and the count."""
+    """The page of ranked ids with the total, and the count alone (for a page past the end)."""
 
     page: sa.Select
     count: sa.Select
-    windowed: bool
 
 
 def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_page: int = 20,
                include_hidden: bool = False, now: datetime | None = None,
                use_index: bool = True) -> Statements:
-    """Build the SELECTs for one page of ranked ids and for the number of matches.
+    """Build the SELECT for one page of ranked ids with the total, and the count alone.
 
-    A LIKE scan reads every row anyway, so it counts in the same pass (a
-    window count); the index path counts separately, without ranking.
+    The total travels with the page: on SQLite's index as a count subquery
+    (FTS5 counts its matches without ranking them, cheaper than a window),
+    elsewhere as a window count over the rows that are ranked anyway.
     """
     dialect = db.session.get_bind().dialect.name
     found = index.match(source.model, source.table, term_groups(query), dialect, use_index)
@@ -117,26 +116,26 @@ def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_p
         conditions.append(source.facet(facet))
     if not include_hidden:
         conditions.append(source.visible(now or utcnow()))
+    count = sa.select(sa.func.count()).select_from(found.source).where(*conditions)
+    if use_index and dialect == "sqlite":
+        total = count.scalar_subquery()
+    else:
+        total = sa.func.count().over()
     score = found.score.label("score")
-    columns = [source.model.id, score]
-    if not use_index:
-        columns.append(sa.func.count().over().label("total"))
-    rows = (sa.select(*columns).select_from(found.source).where(*conditions)
+    rows = (sa.select(source.model.id, score, total.label("total"))
+            .select_from(found.source).where(*conditions)
             .order_by(score.desc(), *source.order())
             .limit(per_page).offset((page - 1) * per_page))
-    count = sa.select(sa.func.count()).select_from(found.source).where(*conditions)
-    return Statements(rows, count, windowed=not use_index)
+    return Statements(rows, count)
 
 
-def ranked(stmts: Statements, page: int, per_page: int) -> tuple[list[tuple[int, float]], int]:
-    """Run the page query, and the count query only when the page cannot tell the total."""
+def ranked(stmts: Statements, page: int) -> tuple[list[tuple[int, float]], int]:
+    """Run the page query; the count query only runs for an empty page past the first."""
     rows = db.session.execute(stmts.page).all()
-    if rows and stmts.windowed:
+    if rows:
         total = rows[0].total
-    elif rows and len(rows) < per_page or not rows and page == 1:
-        total = (page - 1) * per_page + len(rows)
     else:
-        total = db.session.scalar(stmts.count)
+        total = db.session.scalar(stmts.count) if page > 1 else 0
     return [(row.id, row.score) for row in rows], total
 
 
@@ -156,7 +155,7 @@ def search(source: Source, raw: str | None, *, facet=None, page: int = 1, per_pa
         return results
     stmts = statements(source, query, facet=facet, page=page, per_page=per_page,
                        include_hidden=include_hidden, now=now, use_index=use_index)
-    rows, results.total = ranked(stmts, page, per_page)
+    rows, results.total = ranked(stmts, page)
     items = {item.id: item for item in db.session.scalars(
         sa.select(source.model).where(source.model.id.in_([item_id for item_id, _ in rows]))
         .options(*source.options))}

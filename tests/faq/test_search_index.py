@@ -65,6 +65,13 @@ def test_sqlite_trigram_table_cannot_answer_short_terms(app, faq_entries):
     assert set(found("番号")) == {faq_entries["receipt"].id, faq_entries["scattered"].id}
 
 
+def test_members_containing_another_member_are_not_searched_again():
+    assert index.essential(("印鑑証明", "印鑑証明書", "印鑑登録証明書")) == (
+        "印鑑証明", "印鑑登録証明書")
+    assert index.essential(("料金", "利用料", "利用料金")) == ("料金", "利用料")
+    assert index.essential(("車検", "継続検査")) == ("車検", "継続検査")
+
+
 def test_grams_of_folded_text():
     assert index.grams("受付 番号") == "受 受付 付 番 番号 号"
     assert index.grams("a_b") == "a a_ _ _b b"
