@@ -169,7 +169,8 @@ def search(source: Source, raw: str | None, *, facet=None, page: int = 1, per_pa
 
 
 def rebuild_index() -> int:
-    """Refresh every folded copy and rebuild the FTS5 tables; return the row count."""
+    """Refresh every folded copy and rebuild the SQLite FTS5 tables (PostgreSQL's index
+    follows the rows by itself); return the row count."""
     count = 0
     sqlite = db.session.get_bind().dialect.name == "sqlite"
     for source in (FAQ, NOTICES):
