@@ -310,14 +310,15 @@ def report(results, matches, args) -> None:
             for key in KEYS:
                 everything[key].extend(bucket[key])
         index, like = bucket["index"], bucket["like"]
+        index_sa, like_sa = bucket["index sa"], bucket["like sa"]
         print(f"{kind:<10} {len(index):>5} {percentile(index, 50):>9.2f} "
               f"{percentile(index, 95):>6.2f} {percentile(like, 50):>9.2f} "
               f"{percentile(like, 95):>6.2f} "
               f"{percentile(like, 50) / percentile(index, 50):>8.1f}x "
               f"{percentile(like, 95) / percentile(index, 95):>5.1f}x "
               f"{sum(like) / sum(index):>5.1f}x "
-              f"{percentile(bucket['index sa'], 50):>9.2f} {percentile(bucket['index sa'], 95):>6.2f} "
-              f"{percentile(bucket['like sa'], 50) / percentile(bucket['index sa'], 50):>8.1f}x "
+              f"{percentile(index_sa, 50):>9.2f} {percentile(index_sa, 95):>6.2f} "
+              f"{percentile(like_sa, 50) / percentile(index_sa, 50):>8.1f}x "
               f"{percentile(bucket['full'], 95):>9.2f}")
     for label, suffix in (("driver", ""), ("via SQLAlchemy", " sa")):
         index, like = everything["index" + suffix], everything["like" + suffix]

@@ -75,38 +75,25 @@ def is_short(term: str) -> bool:
     return len(term) < SHORT_TERM
 
 
-class position(FunctionElement):
-    """1-based position of a substring, 0 when absent (instr / strpos)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(position)
-def _position_sqlite(element, compiler, **kw):
-    return f"instr({compiler.process(element.clauses, **kw)})"
+def _renderer(template: str):
+    def render(element, compiler, **kw):
+        return template.format(compiler.process(element.clauses, **kw))
+    return render
 
 
-@compiles(position, "postgresql")
-def _position_pg(element, compiler, **kw):
-    return f"strpos({compiler.process(element.clauses, **kw)})"
+def _dialect_function(name: str, doc: str, sqlite: str, postgresql: str) -> type:
+    """An integer SQL function spelt ``sqlite`` or ``postgresql`` (``{}``: its arguments)."""
+    cls = type(name, (FunctionElement,), {"__doc__": doc, "type": sa.Integer(),
+                                          "inherit_cache": True})
+    compiles(cls)(_renderer(sqlite))
+    compiles(cls, "postgresql")(_renderer(postgresql))
+    return cls
 
 
-class octets(FunctionElement):
-    """Length of a text in bytes (constant time, unlike counting characters)."""
-
-    type = sa.Integer()
-    inherit_cache = True
-
-
-@compiles(octets)
-def _octets_sqlite(element, compiler, **kw):
-    return f"length(CAST({compiler.process(element.clauses, **kw)} AS BLOB))"
-
-
-@compiles(octets, "postgresql")
-def _octets_pg(element, compiler, **kw):
-    return f"octet_length({compiler.process(element.clauses, **kw)})"
+position = _dialect_function("position", "1-based position of a substring, 0 when absent.",
+                             "instr({})", "strpos({})")
+octets = _dialect_function("octets", "Length in bytes (constant time, unlike characters).",
+                           "length(CAST({} AS BLOB))", "octet_length({})")
 
 
 @dataclass
