@@ -48,10 +48,9 @@ def get_metadata():
 
 def include_name(name, type_, parent_names):
     """Leave out search objects that migrations create by hand, not the models:
-    SQLite FTS5 tables with their shadow tables (``*_fts*``), pg_trgm
-    indexes (``trgm_*``) and gram indexes (``grams_*``). Autogenerate would
-    otherwise drop them."""
-    return not (name and ("_fts" in name or name.startswith(("trgm_", "grams_"))))
+    SQLite FTS5 tables with their shadow tables (``*_fts*``) and pg_trgm
+    indexes (``trgm_*``). Autogenerate would otherwise drop them."""
+    return not (name and ("_fts" in name or name.startswith("trgm_")))
 
 
 def run_migrations_offline():

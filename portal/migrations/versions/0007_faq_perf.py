@@ -8,11 +8,12 @@ connection. Its external content is a view computing the grams, so
 trigram table of 0006.
 
 PostgreSQL: ``faq_grams(text)`` returns the same characters and pairs as an
-array; a GIN index over it replaces the pg_trgm index, which cannot serve
-terms under three characters and whose planning alone took over a
-millisecond for Japanese text. The index is written through (``fastupdate``
-off): edits are rare, and a pending list would be scanned by every search
-until the next vacuum.
+array; a GIN index over it (``<table>_fts_grams``, named like the SQLite
+table, so autogenerate leaves both alone) replaces the pg_trgm index, which
+cannot serve terms under three characters and whose planning alone took
+over a millisecond for Japanese text. The index is written through
+(``fastupdate`` off): edits are rare, and a pending list would be scanned by
+every search until the next vacuum.
 
 Revision ID: 0007_faq_perf
 Revises: 0006
@@ -82,7 +83,7 @@ def upgrade():
         op.execute(PG_GRAMS)
         for table in SEARCHABLE:
             op.execute(f"DROP INDEX IF EXISTS trgm_{table}_search_text")
-            op.execute(f"CREATE INDEX grams_{table}_search_text ON {table} "
+            op.execute(f"CREATE INDEX {table}_fts_grams ON {table} "
                        "USING gin (faq_grams(search_text)) WITH (fastupdate = off)")
 
 
@@ -93,7 +94,7 @@ def downgrade():
             _sqlite_drop(table)
     elif dialect == "postgresql":
         for table in SEARCHABLE:
-            op.execute(f"DROP INDEX IF EXISTS grams_{table}_search_text")
+            op.execute(f"DROP INDEX IF EXISTS {table}_fts_grams")
             op.execute(f"CREATE INDEX trgm_{table}_search_text ON {table} "
                        "USING gin (search_text gin_trgm_ops)")
         op.execute("DROP FUNCTION IF EXISTS faq_grams(text)")
