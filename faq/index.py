@@ -100,7 +100,7 @@ octets = _dialect_function("octets", "Length in bytes (constant time, unlike cha
 class Match:
     """FROM clause, WHERE clauses and score (higher is better) selecting matching rows."""
 
-    source: object
+    selectable: object
     conditions: list
     score: object
 
@@ -170,8 +170,7 @@ def postgres_grams(model, groups) -> Match:
     conditions = []
     for alts in groups:
         conditions.append(sa.or_(*(
-            indexed.op("@>", is_comparison=True)(
-                sa.cast(sa.literal(term_grams(alt), ARRAY(sa.Text)), ARRAY(sa.Text)))
+            indexed.op("@>", is_comparison=True)(sa.literal(term_grams(alt), ARRAY(sa.Text)))
             for alt in alts)))
         if not all(is_short(a) for a in alts):
             conditions.append(sa.or_(*(position(model.search_text, a) > 0 for a in alts)))

@@ -116,14 +116,14 @@ def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_p
         conditions.append(source.facet(facet))
     if not include_hidden:
         conditions.append(source.visible(now or utcnow()))
-    count = sa.select(sa.func.count()).select_from(found.source).where(*conditions)
+    count = sa.select(sa.func.count()).select_from(found.selectable).where(*conditions)
     if use_index and dialect == "sqlite":
         total = count.scalar_subquery()
     else:
         total = sa.func.count().over()
     score = found.score.label("score")
     rows = (sa.select(source.model.id, score, total.label("total"))
-            .select_from(found.source).where(*conditions)
+            .select_from(found.selectable).where(*conditions)
             .order_by(score.desc(), *source.order())
             .limit(per_page).offset((page - 1) * per_page))
     return Statements(rows, count)
