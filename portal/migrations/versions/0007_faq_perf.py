@@ -16,7 +16,7 @@ over a millisecond for Japanese text. The index is written through
 every search until the next vacuum.
 
 Revision ID: 0007_faq_perf
-Revises: 0006
+Revises: 0010
 Create Date: 2026-11-25 21:10:00
 
 """
@@ -24,7 +24,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0007_faq_perf"
-down_revision = "0006"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
