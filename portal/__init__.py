@@ -73,6 +73,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
+    from portal.submissions import bp as submissions_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(applications_bp)
@@ -82,3 +83,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(faq_views.bp)
     app.register_blueprint(faq_manage.bp, url_prefix="/association")
     app.register_blueprint(certificates_bp, url_prefix="/certificates")
+    app.register_blueprint(submissions_bp, url_prefix="/submissions")

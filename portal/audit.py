@@ -86,4 +86,5 @@ ACTION_LABELS = {
     "request_handed_over": "依頼データの依頼",
     "request_returned": "依頼データの差戻し",
     "applications_imported": "申請データの一括取込",
+    "submissions_queued": "申請データの送信指示",
 }

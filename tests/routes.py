@@ -19,7 +19,7 @@ PARAM_MODELS = {
     "category_id": "FaqCategory",
     "cert_id": "SigningCertificate",
     "app_id": "Application",
-    "batch_id": "ImportBatch",
+    "batch_id": "ImportBatch",  # and SendBatch: rows_of makes one of each with the same id
 }
 
 
@@ -53,6 +53,7 @@ def rows_of(org, admin) -> dict[str, object]:
     from portal.models import ImportBatch
     from portal.models import JobRun
     from portal.models import OssAccount
+    from portal.models import SendBatch
 
     account = OssAccount(org_id=org.id, backend=Backend.MLIT, bulk_user_id=f"F{org.id}X9")
     change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
@@ -65,6 +66,9 @@ def rows_of(org, admin) -> dict[str, object]:
                               backend=Backend.MLIT, payload={"owner": {"name": org.name}})
     batch = ImportBatch(org_id=org.id, user_id=admin.id, procedure="iten", content=b"x")
     db.session.add_all([account, change, run, cert, application, batch])
+    db.session.commit()
+    send_batch = SendBatch(id=batch.id, org_id=org.id, user_id=admin.id, total=0)
+    db.session.add(send_batch)
     db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
             "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,
