@@ -86,4 +86,9 @@ ACTION_LABELS = {
     "request_handed_over": "依頼データの依頼",
     "request_returned": "依頼データの差戻し",
     "applications_imported": "申請データの一括取込",
+    "send_scheduled": "予約送信の登録",
+    "scheduled_send_cancelled": "予約送信の取消",
+    "scheduled_send_started": "予約送信の実行",
+    "billing_closed": "利用料金の締め処理",
+    "billing_debit_exported": "口座振替データの出力",
 }
