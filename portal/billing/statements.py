@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from forms.catalogue import BY_CODE
 from portal.extensions import db
 from portal.models import BillingRecord
-from portal.models import Organization
 from portal.models import Statement
 
 
@@ -75,5 +74,4 @@ def monthly_totals() -> list[MonthTotal]:
 
 def statements_of_month(month: str) -> list[Statement]:
     return list(db.session.scalars(
-        sa.select(Statement).join(Statement.organization).where(Statement.month == month)
-        .order_by(Organization.name, Statement.org_id)))
+        sa.select(Statement).where(Statement.month == month).order_by(Statement.org_id)))

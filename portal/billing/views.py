@@ -28,7 +28,7 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
 
 
 @bp.get("/statements")
-@policy("admin")
+@policy("admin", agent_only=True)
 def statements():
     return render_template("billing/statements.html", statements=svc.own_statements(),
                            open_usage=svc.open_usage())

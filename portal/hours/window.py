@@ -42,7 +42,7 @@ def _closed_reason(moment: datetime, outage: Outage | None) -> str:
     period = service.closed_period(as_utc(moment).astimezone(JST).date())
     if period is not None:
         return f"{period.label}({period.text})は送信を受け付けていません。"
-    return f"送信の受付時間外です(受付時間は{service.hours_text}、日本時間)。"
+    return f"送信の受付時間外です(受付時間は{service.days_text} {service.hours_text}、日本時間)。"
 
 
 def next_opening(moment: datetime, outages: list[Outage] | None = None) -> datetime:

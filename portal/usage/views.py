@@ -38,6 +38,6 @@ def index():
 
 
 @bp.get("/organization")
-@policy("admin")
+@policy("admin", agent_only=True)
 def organization():
     return render_template("usage/index.html", scope="org", **_page(current_user.org_id))
