@@ -56,8 +56,10 @@ def nice_step(largest: int, target: int = 5) -> int:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-def stacked_bars(categories: list[str], series: list[Series]) -> Chart:
-    """Bars per category, one segment per series (bottom first)."""
+def stacked_bars(categories: list[str], series: list[Series],
+                 names: list[str] | None = None) -> Chart:
+    """Bars per category, one segment per series (bottom first); ``names`` title the bars."""
+    names = names or categories
     totals = [sum(s.values[i] for s in series) for i in range(len(categories))]
     step = nice_step(max(totals, default=0))
     top = max(step, math.ceil(max(totals, default=0) / step) * step)
@@ -68,14 +70,14 @@ def stacked_bars(categories: list[str], series: list[Series]) -> Chart:
         return round(TOP + plot_h - value / top * plot_h, 2)
 
     bars = []
-    for i, category in enumerate(categories):
+    for i in range(len(categories)):
         x, base = round(LEFT + slot * i + slot * 0.2, 2), 0
         for s in series:
             value = s.values[i]
             if value:
                 bars.append(Bar(x=x, y=y_of(base + value), width=round(slot * 0.6, 2),
                                 height=round(value / top * plot_h, 2), key=s.key,
-                                title=f"{category} {s.label} {value:,}件"))
+                                title=f"{names[i]} {s.label} {value:,}件"))
             base += value
     ticks = [Label(x=LEFT - 6, y=y_of(v), text=f"{v:,}") for v in range(0, top + 1, step)]
     labels = [Label(x=round(LEFT + slot * (i + 0.5), 2), y=HEIGHT - BOTTOM + 18, text=c)

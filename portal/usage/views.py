@@ -25,7 +25,8 @@ def _page(org_id: int | None) -> dict:
     labels = [f"{int(m[5:])}月" if m[5:] != "01" and i else f"{m[:4]}年{int(m[5:])}月"
               for i, m in enumerate(shown)]
     chart = stacked_bars(labels, [Series("mlit", "登録車", [c.mlit for c in counts]),
-                                  Series("kei", "軽自動車", [c.kei for c in counts])])
+                                  Series("kei", "軽自動車", [c.kei for c in counts])],
+                         names=[months.label(m) for m in shown])
     return {"counts": counts, "chart": chart, "end": end, "current": current,
             "previous": months.shift(end, -MONTHS_SHOWN),
             "next": months.shift(end, MONTHS_SHOWN) if end < current else None}
