@@ -43,12 +43,11 @@ def _close_one(org_id: int, month: str) -> Statement | None:
                                   closed_at=clock.utcnow())
             db.session.add(statement)
             db.session.flush()
-            db.session.execute(sa.update(BillingRecord).where(open_up_to_month)
-                               .values(statement_id=statement.id))
-            count, total = db.session.execute(
-                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(BillingRecord.unit_price), 0))
-                .where(BillingRecord.statement_id == statement.id)).one()
-            statement.item_count, statement.total = count, int(total)
+            prices = db.session.scalars(
+                sa.update(BillingRecord).where(open_up_to_month)
+                .values(statement_id=statement.id).returning(BillingRecord.unit_price)
+                .execution_options(synchronize_session=False)).all()
+            statement.item_count, statement.total = len(prices), sum(prices)
     except IntegrityError:  # another close made this statement meanwhile
         return None
     return statement

@@ -46,6 +46,7 @@ class BillingRecord(TenantOwned, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("application_id", name="uq_billing_record_application"),
         sa.Index("ix_billing_record_open", "org_id", "statement_id", "month"),
+        sa.Index("ix_billing_record_month_backend", "month", "backend"),  # the usage counts
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,7 +57,7 @@ class BillingRecord(TenantOwned, db.Model):
     procedure: Mapped[str] = mapped_column(sa.String(40))
     backend: Mapped[Backend] = mapped_column(enum_type(Backend, 10))
     completed_at: Mapped[datetime] = mapped_column(sa.DateTime)  # naive UTC
-    month: Mapped[str] = mapped_column(sa.String(7), index=True)  # completion month, Japan time
+    month: Mapped[str] = mapped_column(sa.String(7))  # completion month, Japan time
     unit_price: Mapped[int] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 

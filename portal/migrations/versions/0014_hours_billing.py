@@ -53,7 +53,7 @@ def upgrade():
     sa.UniqueConstraint('application_id', name='uq_billing_record_application')
     )
     with op.batch_alter_table('billing_record', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_billing_record_month'), ['month'], unique=False)
+        batch_op.create_index('ix_billing_record_month_backend', ['month', 'backend'], unique=False)
         batch_op.create_index('ix_billing_record_open', ['org_id', 'statement_id', 'month'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_record_org_id'), ['org_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_billing_record_statement_id'), ['statement_id'], unique=False)
@@ -95,7 +95,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_billing_record_statement_id'))
         batch_op.drop_index(batch_op.f('ix_billing_record_org_id'))
         batch_op.drop_index('ix_billing_record_open')
-        batch_op.drop_index(batch_op.f('ix_billing_record_month'))
+        batch_op.drop_index('ix_billing_record_month_backend')
 
     op.drop_table('billing_record')
     with op.batch_alter_table('statement', schema=None) as batch_op:
