@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # The close job runs this long after midnight, so a completion reported at
 # 23:59:59 has been recorded.
 CLOSE_DELAY = timedelta(minutes=5)
+KEEP_JOB = timedelta(days=45)
 
 
 def _close_one(org_id: int, month: str) -> Statement | None:
@@ -90,15 +91,23 @@ def run_close() -> int:
 
 
 def schedule_close() -> None:
-    """Make sure a close job waits for the end of the current month (once per month)."""
+    """Make sure close jobs wait for the end of this month and ran for the last one.
+
+    Called whenever a record is written and by the periodic tick. Each job has
+    a fixed id per month and is kept for 45 days, so each month closes once
+    per queue; a lost queue gets its jobs back on the next call (a close of
+    the month just ended, due already, runs at once).
+    """
     from jobs.queue import get_queue
 
-    month = months.month_of(clock.now())
-    runs_at = months.start_of(months.shift(month, 1)) + CLOSE_DELAY
-    try:
-        get_queue().enqueue_at(clock.to_wall(runs_at), "portal.billing.close.run_close",
-                               job_id=f"billing-close-{month}", unique=True)
-    except DuplicateJobError:
-        pass
-    except redis.RedisError:  # billing never fails for the queue: the ticker and CLI close too
-        log.warning("could not schedule the billing close for %s", month, exc_info=True)
+    current = months.month_of(clock.now())
+    for month in (months.shift(current, -1), current):
+        runs_at = months.start_of(months.shift(month, 1)) + CLOSE_DELAY
+        try:
+            get_queue().enqueue_at(clock.to_wall(runs_at), "portal.billing.close.run_close",
+                                   job_id=f"billing-close-{month}", unique=True,
+                                   result_ttl=KEEP_JOB.total_seconds())
+        except DuplicateJobError:
+            pass
+        except redis.RedisError:  # billing never fails for the queue; the tick retries
+            log.warning("could not schedule the billing close for %s", month, exc_info=True)

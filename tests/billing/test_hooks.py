@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jobs.queue import get_queue
 from oss.status import REJECTED
+from portal.billing.close import schedule_close
 from portal.billing.hooks import on_completed
 from portal.extensions import db
 from portal.models import ApplicationState
@@ -138,10 +139,33 @@ def test_billing_schedules_the_month_end_close(app, tenants, make_application, s
     on_completed(application.id)
     db.session.commit()
     registry = ScheduledJobRegistry(queue=get_queue())
-    assert registry.get_job_ids() == ["billing-close-2026-01"]
-    seconds = (registry.get_scheduled_time("billing-close-2026-01")
-               - datetime.now(registry.get_scheduled_time("billing-close-2026-01").tzinfo))
-    assert 300 < seconds.total_seconds() <= 301  # 00:05 JST on 1 February
+    assert sorted(registry.get_job_ids()) == ["billing-close-2025-12", "billing-close-2026-01"]
+    when = registry.get_scheduled_time("billing-close-2026-01")
+    seconds = (when - datetime.now(when.tzinfo)).total_seconds()
+    assert 300 < seconds <= 301  # 00:05 JST on 1 February
+    schedule_close()  # again: the same two jobs, nothing added
+    assert len(registry.get_job_ids()) == 2
+
+
+def test_a_lost_close_job_is_scheduled_again_and_runs(app, tenants, make_application,
+                                                      set_clock):
+    from jobs.worker import ThreadWorker
+    from portal.models import Statement
+
+    set_clock(jst(2026, 1, 20, 9, 0))
+    application = make_application(tenants["a"])
+    complete(application, jst(2026, 1, 20, 9, 0))
+    on_completed(application.id)
+    db.session.commit()
+    get_queue().connection.flushall()  # the queue lost its jobs over the month end
+    set_clock(jst(2026, 2, 3, 9, 0))
+    schedule_close()  # the periodic tick
+    worker = ThreadWorker(["default"], connection=get_queue().connection)
+    worker.flask_app = app
+    worker.work(burst=True, with_scheduler=True)
+    db.session.rollback()
+    [statement] = db.session.scalars(sa.select(Statement)).all()
+    assert (statement.month, statement.total) == ("2026-01", 45)
 
 
 @pytest.mark.postgres
