@@ -15,6 +15,14 @@ def jst(*parts) -> datetime:
     return datetime(*parts, tzinfo=JST)
 
 
+@pytest.fixture(autouse=True)
+def shipped_calendar(request):
+    """Use the shipped service-hours file instead of the tests' always-open calendar."""
+    for name in ("app", "pg_app"):
+        if name in request.fixturenames:
+            request.getfixturevalue(name).config["SERVICE_HOURS"] = None
+
+
 @pytest.fixture
 def set_clock(app):
     """Set the portal clock of ``app`` (frozen by default); reset afterwards."""

@@ -54,15 +54,15 @@ class ClosedPeriod:
 
 @dataclass(frozen=True)
 class DailyHours:
-    opens: time
-    closes: time
+    opens: timedelta  # after midnight, Japan time
+    closes: timedelta  # up to 24 hours ("24:00": open until midnight)
     weekdays: frozenset[int]  # Monday = 0
     public_holidays_closed: bool
     closed_periods: tuple[ClosedPeriod, ...]
 
     @property
     def hours_text(self) -> str:
-        return f"{self.opens.hour}:{self.opens.minute:02d}〜{self.closes.hour}:{self.closes.minute:02d}"
+        return f"{_text(self.opens)}〜{_text(self.closes)}"
 
     @property
     def days_text(self) -> str:
@@ -87,8 +87,8 @@ class DailyHours:
             return False
         return not (self.public_holidays_closed and is_public_holiday(day))
 
-    def _at(self, day: date, moment: time) -> datetime:
-        return datetime.combine(day, moment, tzinfo=JST)
+    def _at(self, day: date, offset: timedelta) -> datetime:
+        return datetime.combine(day, time(0), tzinfo=JST) + offset
 
     def is_open(self, moment: datetime) -> bool:
         local = as_utc(moment).astimezone(JST)
@@ -106,7 +106,7 @@ class DailyHours:
                 if local < closing:
                     return as_utc(max(local, opening))
             day += timedelta(days=1)
-            local = self._at(day, time(0))
+            local = self._at(day, timedelta(0))
         raise ConfigError("the calendar has no open day within 400 days")
 
     def closing_after(self, moment: datetime) -> datetime:
@@ -115,9 +115,17 @@ class DailyHours:
         return as_utc(self._at(day, self.closes))
 
 
-def _clock_time(text: str) -> time:
-    hour, minute = text.split(":")
-    return time(int(hour), int(minute))
+def _clock_time(text: str) -> timedelta:
+    """ "HH:MM" as the time after midnight; "24:00" is the end of the day."""
+    hour, minute = (int(part) for part in text.split(":"))
+    if not (0 <= minute < 60 and (0 <= hour < 24 or (hour, minute) == (24, 0))):
+        raise ValueError(f"not a time of day: {text!r}")
+    return timedelta(hours=hour, minutes=minute)
+
+
+def _text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    return f"{minutes // 60}:{minutes % 60:02d}"
 
 
 def _month_day(text: str) -> tuple[int, int]:

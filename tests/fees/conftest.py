@@ -3,3 +3,4 @@
 from tests.timekeeping import make_application  # noqa: F401
 from tests.timekeeping import outage  # noqa: F401
 from tests.timekeeping import set_clock  # noqa: F401
+from tests.timekeeping import shipped_calendar  # noqa: F401

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from portal.config import ConfigError
+from portal.config import load_config
 from portal.hours import check_send_window
 from portal.hours.calendar import calendars
 from portal.hours.calendar import parse_hours
@@ -97,8 +98,8 @@ def test_calendar_file_from_the_environment(tmp_path, monkeypatch, sqlite_url):
     path = tmp_path / "hours.json"
     path.write_text(json.dumps(CUSTOM), encoding="utf-8")
     monkeypatch.setenv("OSSDESK_SERVICE_HOURS", str(path))
-    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url})
-    assert app.config["SERVICE_HOURS"] == str(path)
+    assert load_config()["SERVICE_HOURS"] == str(path)
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "SERVICE_HOURS": str(path)})
     with app.app_context():
         assert calendars().service.hours_text == "8:00〜20:00"
 
@@ -106,6 +107,7 @@ def test_calendar_file_from_the_environment(tmp_path, monkeypatch, sqlite_url):
 @pytest.mark.parametrize("broken", [
     {"open": "22:00", "close": "07:00"},
     {"open": "7時", "close": "22:00"},
+    {"open": "07:00", "close": "24:30"},
     {"open": "07:00", "close": "22:00", "weekdays": [7]},
     {"open": "07:00", "close": "22:00", "closed_periods": [{"from": "02-30", "to": "03-01"}]},
     {"close": "22:00"},
@@ -122,6 +124,14 @@ def test_missing_file_is_a_configuration_error(sqlite_url, tmp_path):
                     "SERVICE_HOURS": str(tmp_path / "missing.json")})
     with app.app_context(), pytest.raises(ConfigError, match="cannot read"):
         calendars()
+
+
+def test_open_until_midnight(sqlite_url):
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url})  # the tests' always-open calendar
+    with app.app_context():
+        assert calendars().service.hours_text == "0:00〜24:00"
+        assert check_send_window(jst(2026, 12, 31, 23, 59, 59)).open
+        assert check_send_window(jst(2027, 1, 1, 0, 0)).open
 
 
 def test_closed_period_over_the_new_year():
