@@ -195,3 +195,16 @@ def test_waiting_rows_can_be_handed_to_the_scheduler_again(app, tenants, make_ap
     assert svc.enqueue_waiting() == 1
     assert ScheduledJobRegistry(queue=get_queue()).get_job_ids() == [
         f"scheduled-send-{row.id}-0"]
+
+
+def test_send_endpoint_refuses_outside_hours_and_sends_nothing(app, client, tenants,
+                                                               make_application, set_clock):
+    from portal.models import Submission
+
+    application = make_application(tenants["a"])
+    set_clock(NIGHT)
+    login(client, tenants["a_staff"])
+    resp = client.post("/submissions/send", data={"application_id": [str(application.id)]})
+    assert resp.status_code == 409
+    assert "予約送信する(1件)" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 0
