@@ -73,6 +73,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth import bp as auth_bp
     from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
+    from portal.oss_actions import bp as oss_actions_bp
+    from portal.receipts import bp as receipts_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(applications_bp)
@@ -82,3 +84,5 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(faq_views.bp)
     app.register_blueprint(faq_manage.bp, url_prefix="/association")
     app.register_blueprint(certificates_bp, url_prefix="/certificates")
+    app.register_blueprint(receipts_bp, url_prefix="/receipts")
+    app.register_blueprint(oss_actions_bp, url_prefix="/applications")

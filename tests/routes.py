@@ -20,6 +20,7 @@ PARAM_MODELS = {
     "cert_id": "SigningCertificate",
     "app_id": "Application",
     "batch_id": "ImportBatch",
+    "list_id": "ReceiptList",
 }
 
 
@@ -53,6 +54,7 @@ def rows_of(org, admin) -> dict[str, object]:
     from portal.models import ImportBatch
     from portal.models import JobRun
     from portal.models import OssAccount
+    from portal.models import ReceiptList
 
     account = OssAccount(org_id=org.id, backend=Backend.MLIT, bulk_user_id=f"F{org.id}X9")
     change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
@@ -66,9 +68,14 @@ def rows_of(org, admin) -> dict[str, object]:
     batch = ImportBatch(org_id=org.id, user_id=admin.id, procedure="iten", content=b"x")
     db.session.add_all([account, change, run, cert, application, batch])
     db.session.commit()
+    receipt_list = ReceiptList(org_id=org.id, backend=Backend.MLIT, oss_account_id=account.id,
+                               idempotency_key=f"rl-foreign-{org.id:028d}")
+    db.session.add(receipt_list)
+    db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
             "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,
-            "app_id": application.id, "batch_id": batch.id, **draft_content(org.id)}
+            "app_id": application.id, "batch_id": batch.id, "list_id": receipt_list.id,
+            **draft_content(org.id)}
 
 
 def signing_certificate_row(org):
@@ -109,7 +116,7 @@ def sample_ids(tenants) -> dict[str, object]:
     return {"user_id": tenants["a_staff"].id, "branch_id": tenants["a"].branches[0].id,
             "account_id": 1, "change_id": 1, "org_id": tenants["a"].id, "run_id": "none",
             "entry_id": 1, "notice_id": 1, "category_id": 1, "cert_id": 1, "app_id": 1,
-            "batch_id": 1}
+            "batch_id": 1, "list_id": 1}
 
 
 def tenant_tables() -> list[tuple[str, str]]:
