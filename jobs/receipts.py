@@ -218,7 +218,8 @@ def requeue_stale(limit: int = 100) -> int:
         sa.select(ReceiptList.id).where(
             ReceiptList.status == ListStatus.SENDING,
             sa.or_(ReceiptList.lease_until.is_(None), ReceiptList.lease_until < now),
-            sa.or_(ReceiptList.error_code == UNRESOLVED, ReceiptList.requested_at.is_(None),
+            sa.or_(ReceiptList.error_code == UNRESOLVED, ReceiptList.lease_until.is_not(None),
+                   ReceiptList.requested_at.is_(None),
                    ReceiptList.requested_at < now - STALE_AFTER))
         .order_by(ReceiptList.id).limit(limit)).all()
     for list_id in ids:

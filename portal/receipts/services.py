@@ -155,9 +155,9 @@ def can_recheck(rl: ReceiptList, now: datetime | None = None) -> bool:
     now = now or utcnow()
     if rl.status != ListStatus.SENDING or (rl.lease_until is not None and rl.lease_until > now):
         return False
-    if rl.error_code == UNRESOLVED:
+    if rl.error_code == UNRESOLVED or rl.lease_until is not None:  # unresolved, or crashed
         return True
-    return rl.requested_at is None or rl.requested_at < now - STALE_AFTER
+    return rl.requested_at is None or rl.requested_at < now - STALE_AFTER  # lost in the queue
 
 
 def in_progress(rl: ReceiptList) -> bool:
