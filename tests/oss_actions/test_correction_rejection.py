@@ -1,0 +1,70 @@
+"""補正要求 shows OSS's request and sends the user to the OSS portal; 却下 offers 再申請 and 再利用."""
+
+import pytest
+
+from portal.extensions import db
+from portal.models import Application
+from portal.models import ApplicationState
+from tests.conftest import login
+from tests.receipts.helpers import body
+
+
+@pytest.fixture
+def office(tenants, flow):
+    return flow.office(tenants["a"])
+
+
+def test_correction_request_is_shown_and_made_on_the_oss_portal(any_app, tenants, flow, office):
+    staff = tenants["a_staff"]
+    app = flow.until(flow.file(office, staff, "keizoku", marker="01"), "補正要求", steps=4)
+    assert app.state == ApplicationState.CORRECTION_REQUESTED
+    client = any_app.test_client()
+    login(client, staff)
+    page = body(client.get(f"/applications/{app.id}"))
+    assert f'id="correction-{app.id}"' in page
+    assert "使用者の住所コードを確認し、OSSポータルで補正してください。" in page  # OSS's words
+    assert "補正はossdeskではできません" in page and 'href="https://www.oss.mlit.go.jp/"' in page
+    assert app.receipt_number in page and "到達番号パスワード(第1版)" in page
+    assert "Tochaku-pass" not in page  # the password itself is never shown
+    assert "補正する" not in page  # nothing here edits the application
+
+    flow.portal_action(app, "correction")  # done on the OSS portal
+    flow.poll(app)
+    assert app.oss_status == "受付審査中"
+    assert f'id="correction-{app.id}"' not in body(client.get(f"/applications/{app.id}"))
+
+
+def test_kei_correction_points_to_the_kei_portal(app, client, tenants, flow, office):
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff, "kei_keizoku", marker="01"), "補正要求", steps=4)
+    login(client, staff)
+    page = body(client.get(f"/applications/{filed.id}"))
+    assert 'href="https://www.k-oss.keikenkyo.or.jp/"' in page and "申請用パスワード(第1版)" in page
+
+
+def test_rejection_offers_resubmission_and_reuse(app, client, tenants, flow, office):
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff, "keizoku", marker="02"), "却下", steps=4)
+    assert filed.state == ApplicationState.REJECTED
+    login(client, staff)
+    page = body(client.get(f"/applications/{filed.id}"))
+    assert f'id="rejection-{filed.id}"' in page and "申請内容に不備があるため却下されました" in page
+    assert f'action="/applications/{filed.id}/oss/resubmit"' in page
+    assert f'action="/applications/{filed.id}/reuse"' in page
+    assert f'id="suspension-{filed.id}"' in page and "「却下」の申請は中断予約できません" in page
+
+    resp = client.post(f"/applications/{filed.id}/reuse")
+    assert resp.status_code == 302
+    db.session.rollback()
+    copy = db.session.scalars(db.select(Application).where(
+        Application.source_application_id == filed.id)).one()
+    assert copy.state == ApplicationState.DRAFT and copy.payload == filed.payload
+
+
+def test_readers_see_the_panel_without_buttons(app, client, tenants, flow, office):
+    filed = flow.until(flow.file(office, tenants["a_staff"], "keizoku", marker="02"), "却下",
+                       steps=4)
+    login(client, tenants["a_admin"])
+    page = body(client.get(f"/admin/applications/{filed.id}"))
+    assert f'id="rejection-{filed.id}"' in page and "/oss/resubmit" not in page
+    assert "中断予約する" not in page
