@@ -97,4 +97,5 @@ ACTION_LABELS = {
     "oss_suspension_cancelled": "中断予約の取消",
     "oss_suspension_resumed": "中断の解除",
     "oss_direct_payment": "ダイレクト納付",
+    "submissions_queued": "申請データの送信指示",
 }

@@ -22,6 +22,7 @@ NAV = [
     ("ホーム", "main.dashboard", {"admin", "staff", "association"}, False),
     ("申請データ作成", "main.procedures", {"staff"}, False),
     ("申請データ一覧", "applications.index", {"staff"}, False),
+    ("申請データ送信", "submissions.index", {"staff"}, True),
     ("申請データ照会", "applications.admin_index", {"admin"}, False),
     ("受付番号リスト", "receipts.index", {"staff"}, True),
     ("ユーザー管理", "admin.users", {"admin"}, False),
