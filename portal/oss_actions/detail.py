@@ -6,25 +6,17 @@ turned into dicts, and never fail on a missing part (an application that was
 never polled has an empty document).
 """
 
-from dataclasses import dataclass
-
 import sqlalchemy as sa
 
 from oss import status as st
+from portal.applications.fees import fee_lines
+from portal.applications.flags import flags_of
 from portal.extensions import db
 from portal.models import Application
 from portal.models import OssAccount
 from portal.models import Submission
 from portal.models import SubmissionKind
 from portal.models import SubmissionState
-
-
-@dataclass(frozen=True)
-class FlagView:
-    code: str
-    label: str   # メ, 運, 軽, 期
-    name: str
-    items: tuple[dict, ...]  # {"title", "body", "at"}
 
 
 def document(app: Application) -> dict:
@@ -44,31 +36,13 @@ def substeps(app: Application) -> list[dict]:
     return [s for s in document(app).get("substeps") or [] if isinstance(s, dict)]
 
 
-def flags(app: Application) -> list[FlagView]:
-    """Raised flags with their contents (the columns first, else the document)."""
-    source = app.flags if app.flags else document(app).get("flags") or {}
-    names = st.FLAGS.get(app.backend.value, {})
-    shown = []
-    for code, data in source.items():
-        if not isinstance(data, dict):
-            continue
-        items = tuple(i for i in data.get("items") or [] if isinstance(i, dict))
-        if items:
-            label, name = names.get(code, (data.get("label", code), data.get("name", code)))
-            shown.append(FlagView(code, data.get("label") or label, data.get("name") or name,
-                                  items))
-    return shown
+def flags(app: Application):
+    """Raised flags with their contents (the status page's reader)."""
+    return [f for f in flags_of(app) if f.raised]
 
 
 def fees(app: Application) -> list[st.Fee]:
-    source = app.fees if app.fees else document(app).get("fees") or []
-    lines = []
-    for data in source:
-        try:
-            lines.append(st.Fee.from_json(data))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return lines
+    return [line.fee for line in fee_lines(app)]
 
 
 def filing_submission(app: Application) -> Submission | None:

@@ -1,4 +1,9 @@
-"""The OSS action panel of the detail page (状況照会): which parts apply, with their data."""
+"""The action panels of the detail page (状況照会), one per slot of that page.
+
+Each part has a view model (None when it does not apply now) and a template;
+the page includes every template, and each part refreshes itself when the
+page's status part reports a change (``application-status-changed``).
+"""
 
 from dataclasses import dataclass
 
@@ -11,6 +16,14 @@ from portal.oss_actions import payment
 from portal.oss_actions import resubmit
 from portal.oss_actions import suspension
 
+TEMPLATES = {
+    "receipt_list": "receipts/_application_panel.html",
+    "suspension": "oss_actions/_suspension_panel.html",
+    "correction": "oss_actions/_correction_panel.html",
+    "resubmit": "oss_actions/_resubmit_panel.html",
+    "payment": "oss_actions/_direct_payment_panel.html",
+}
+
 
 @dataclass(frozen=True)
 class Rejection:
@@ -20,17 +33,15 @@ class Rejection:
 
 
 @dataclass(frozen=True)
-class Panel:
+class Part:
+    name: str
     app: Application
     can_act: bool  # agent-side staff may press the buttons; others only read
-    suspension: suspension.SuspensionView | None
-    correction: correction.Guidance | None
-    rejection: Rejection | None
-    payment: payment.PaymentView | None
+    view: object | None
 
     @property
-    def empty(self) -> bool:
-        return not (self.suspension or self.correction or self.rejection or self.payment)
+    def dom_id(self) -> str:
+        return f"oss-{self.name.replace('_', '-')}-{self.app.id}"
 
 
 def can_act(user, app: Application) -> bool:
@@ -39,13 +50,25 @@ def can_act(user, app: Application) -> bool:
             and app.agent_org_id == user.org_id)
 
 
-def build(user, app: Application) -> Panel:
+def _view(name: str, user, app: Application):
     sent = bool(app.arrival_number)
-    rejected = app.oss_status == st.REJECTED
-    return Panel(
-        app=app, can_act=can_act(user, app),
-        suspension=suspension.view(app) if sent else None,
-        correction=correction.guidance(app) if app.oss_status == st.CORRECTION else None,
-        rejection=Rejection(correction.rejection_reason(app), resubmit.refusal(app),
-                            permissions.can_reuse(user, app)) if rejected else None,
-        payment=payment.view(app) if sent and detail.fees(app) else None)
+    if name == "receipt_list":
+        from portal.receipts.services import standing
+
+        return standing(app)
+    if name == "suspension":
+        return suspension.view(app) if sent else None
+    if name == "correction":
+        return correction.guidance(app) if app.oss_status == st.CORRECTION else None
+    if name == "resubmit":
+        if app.oss_status != st.REJECTED:
+            return None
+        return Rejection(correction.rejection_reason(app), resubmit.refusal(app),
+                         permissions.can_reuse(user, app))
+    if name == "payment":
+        return payment.view(app) if sent and detail.fees(app) else None
+    raise KeyError(name)
+
+
+def build(user, app: Application, name: str) -> Part:
+    return Part(name, app, can_act(user, app), _view(name, user, app))

@@ -15,60 +15,46 @@ from portal.oss_actions import detail
 from portal.oss_actions.actions import ActionError
 from portal.oss_actions.actions import perform
 
-# Fees that are never paid directly, named on the page whatever the procedure.
-ALWAYS_MATOME = {"tech_info_fee": "技術情報管理手数料", "kei_inspection_fee": "軽自動車検査手数料"}
+# 一般料金 that are never paid directly, whatever the account's 納付形態.
+ALWAYS_MATOME = frozenset({"tech_info_fee", "kei_inspection_fee"})
 ALWAYS_MATOME_NOTE = ("技術情報管理手数料と軽自動車検査手数料は、ダイレクト納付できません。"
                       "納付形態にかかわらず、OSSポータルでまとめ納付してください。")
 
 
 @dataclass(frozen=True)
-class FeeLine:
-    code: str
-    label: str
-    amount: int
-    money: str       # 国庫金 | 地方公金 | 一般料金
-    channel: str     # how it is (to be) paid, in Japanese
-    paid: str        # "" or how it was paid
-    direct: bool     # this line would be paid by a ダイレクト納付 now
-
-
-@dataclass(frozen=True)
 class PaymentView:
-    lines: tuple[FeeLine, ...]
-    mode_label: str       # the account's 納付形態
+    mode_label: str                        # the account's 納付形態
+    direct: tuple[st.Fee, ...]             # unpaid national money a ダイレクト納付 pays now
+    matome: tuple[tuple[st.Fee, str], ...]  # unpaid lines left to まとめ納付, with why
     can_pay: bool
-    refusal: str          # why the button is not offered ("" when it is)
-    direct_total: int
+    refusal: str                           # why the button is not offered ("" when it is)
     note: str = ALWAYS_MATOME_NOTE
 
+    @property
+    def direct_total(self) -> int:
+        return sum(f.amount for f in self.direct)
 
-def _channel(fee: st.Fee, direct_mode: bool) -> str:
+
+def _why_matome(fee: st.Fee, direct_mode: bool) -> str:
     if fee.code in ALWAYS_MATOME:
-        return "まとめ納付のみ(OSSポータル)"
-    if fee.direct_allowed and direct_mode:
-        return "ダイレクト納付"
-    return "まとめ納付(OSSポータル)"
-
-
-def _paid(fee: st.Fee) -> str:
-    return {"direct": "ダイレクト納付済", "matome": "まとめ納付済"}.get(fee.paid_via or "",
-                                                                  "納付済" if fee.paid_via else "")
+        return "ダイレクト納付できない料金です"
+    if not fee.direct_allowed:
+        return f"{st.MONEY_LABELS.get(fee.money, fee.money)}はダイレクト納付できません"
+    return "納付形態がまとめ払いです" if not direct_mode else ""
 
 
 def view(app: Application) -> PaymentView:
     account = detail.filing_account(app)
     direct_mode = account is not None and account.payment_mode == PaymentMode.DIRECT_NATIONAL
-    lines = tuple(FeeLine(f.code, f.label, f.amount, st.MONEY_LABELS.get(f.money, f.money),
-                          _channel(f, direct_mode), _paid(f),
-                          direct=direct_mode and f.direct_allowed and not f.paid_via)
-                  for f in detail.fees(app))
-    refusal = _refusal(app, account, direct_mode, lines)
-    return PaymentView(lines, account.payment_mode.label if account else "(不明)",
-                       can_pay=not refusal, refusal=refusal,
-                       direct_total=sum(x.amount for x in lines if x.direct))
+    unpaid = [f for f in detail.fees(app) if not f.paid_via]
+    direct = tuple(f for f in unpaid if direct_mode and f.direct_allowed)
+    matome = tuple((f, _why_matome(f, direct_mode)) for f in unpaid if f not in direct)
+    refusal = _refusal(app, account, direct_mode, direct)
+    return PaymentView(account.payment_mode.label if account else "(不明)", direct, matome,
+                       can_pay=not refusal, refusal=refusal)
 
 
-def _refusal(app: Application, account, direct_mode: bool, lines) -> str:
+def _refusal(app: Application, account, direct_mode: bool, direct) -> str:
     if account is None:
         return "この申請を送信した一括利用者アカウントが分からないため、ダイレクト納付できません。"
     if not direct_mode:
@@ -76,9 +62,9 @@ def _refusal(app: Application, account, direct_mode: bool, lines) -> str:
                 "ダイレクト納付を使うには、管理者が納付形態を変更してください。")
     if not app.arrival_number or app.oss_status in st.TERMINAL:
         return "OSSで手続中の申請だけがダイレクト納付できます。"
-    if not any(x.money == st.MONEY_LABELS["national"] for x in lines):
+    if not any(f.direct_allowed for f in detail.fees(app)):
         return "この手続には国庫金の料金がないため、ダイレクト納付はありません。"
-    if not any(x.direct for x in lines):
+    if not direct:
         return "ダイレクト納付できる未納の料金はありません。"
     return ""
 
@@ -88,7 +74,7 @@ def pay(user, app: Application) -> str:
     shown = view(app)
     if not shown.can_pay:
         raise ActionError(shown.refusal)
-    codes = [x.code for x in shown.lines if x.direct]
+    codes = [f.code for f in shown.direct]
     result = perform(user, app, "direct_payment",
                      lambda client: client.request_direct_payment(app.arrival_number, codes),
                      fees=codes, amount=shown.direct_total)

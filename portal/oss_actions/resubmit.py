@@ -8,7 +8,7 @@ from portal.oss_actions.actions import ActionError
 
 
 def refusal(app: Application) -> str:
-    """Why 再申請 is not possible now ("" when it is)."""
+    """Why 再申請 is not offered now ("" when it is); the pipeline checks again."""
     if app.oss_status != st.REJECTED:
         return "却下された申請だけが再申請できます。"
     if detail.resubmission(app) is not None:
@@ -19,11 +19,15 @@ def refusal(app: Application) -> str:
 def resubmit(user, app: Application):
     """Write the 再申請 submission in the caller's transaction; return its SendBatch.
 
-    The caller commits, then enqueues the batch (``enqueue_batch``).
+    :raises ActionError: not possible, with the pipeline's reason when it refused.
+        The caller commits, then enqueues the batch (``enqueue_batch``).
     """
     from portal.submissions.services import create_send_batch
 
     reason = refusal(app)
     if reason:
         raise ActionError(reason)
-    return create_send_batch(user, [app.id], kind=SubmissionKind.RESUBMIT)
+    batch = create_send_batch(user, [app.id], kind=SubmissionKind.RESUBMIT)
+    if batch.refused:
+        raise ActionError(batch.refused[0]["reason"])
+    return batch

@@ -1,9 +1,10 @@
-"""OSS action routes. Each answers the refreshed panel to htmx, or goes back to the detail page."""
+"""OSS action routes. Each answers its refreshed panel to htmx, or goes back to the detail page."""
 
 from flask import abort
 from flask import flash
 from flask import redirect
 from flask import render_template
+from flask import request
 from flask import url_for
 from flask_login import current_user
 
@@ -20,48 +21,51 @@ from portal.oss_actions.actions import ActionError
 from portal.tenancy import get_or_404
 
 
-@bp.app_template_global("oss_action_panel")
-def oss_action_panel(app: Application) -> panels.Panel:
-    """The panel of ``app`` for the current user (the detail page includes the template)."""
-    return panels.build(current_user, app)
+@bp.app_template_global("oss_action_part")
+def oss_action_part(app: Application, name: str) -> panels.Part:
+    """One action panel of ``app`` for the current user (the detail page's slots)."""
+    return panels.build(current_user, app, name)
 
 
 @bp.get("/<int:app_id>/oss")
 @policy("staff")
 def panel(app_id: int):
-    return render_template("oss_actions/_panel.html", app=get_or_404(Application, app_id))
+    name = request.args.get("part", "")
+    if name not in panels.TEMPLATES:
+        abort(404)
+    return render_template(panels.TEMPLATES[name], app=get_or_404(Application, app_id))
 
 
 @bp.post("/<int:app_id>/oss/suspension")
 @policy("staff", agent_only=True)
 def reserve(app_id: int):
-    return _act(app_id, suspension.reserve)
+    return _act(app_id, suspension.reserve, "suspension")
 
 
 @bp.post("/<int:app_id>/oss/suspension/cancel")
 @policy("staff", agent_only=True)
 def cancel(app_id: int):
-    return _act(app_id, suspension.cancel)
+    return _act(app_id, suspension.cancel, "suspension")
 
 
 @bp.post("/<int:app_id>/oss/direct-payment")
 @policy("staff", agent_only=True)
 def direct_payment(app_id: int):
-    return _act(app_id, payment.pay)
+    return _act(app_id, payment.pay, "payment")
 
 
 @bp.post("/<int:app_id>/oss/resubmit")
 @policy("staff", agent_only=True)
 def resubmit(app_id: int):
-    app = _filed_by_me(app_id)
     from portal.submissions.services import enqueue_batch
 
+    app = _filed_by_me(app_id)
     try:
         batch = resubmits.resubmit(current_user, app)
     except ActionError as exc:
         db.session.rollback()
         flash(exc.message, "error")
-        return _back(app)
+        return redirect(url_for("applications.show", app_id=app.id))
     db.session.commit()
     enqueue_batch(batch.id)
     flash("再申請を開始しました。送信状況はこの画面で確認できます。", "success")
@@ -75,20 +79,15 @@ def _filed_by_me(app_id: int) -> Application:
     return app
 
 
-def _act(app_id: int, action):
+def _act(app_id: int, action, part: str):
     app = _filed_by_me(app_id)
     try:
         message = action(current_user, app)
     except ActionError as exc:
-        db.session.commit()  # keep the status OSS reported while refusing
         flash(exc.message, "error")
     else:
-        db.session.commit()
         flash(message, "success")
-    return _back(app)
-
-
-def _back(app: Application):
+    db.session.commit()  # the event, and the status OSS reported (also when it refused)
     if is_htmx():
-        return render_template("oss_actions/_panel.html", app=app, flash_inline=True)
+        return render_template(panels.TEMPLATES[part], app=app, flash_inline=True)
     return redirect(url_for("applications.show", app_id=app.id))

@@ -57,6 +57,30 @@ def account_of(rl: ReceiptList) -> OssAccount:
     return db.session.scalar(sa.select(OssAccount).where(OssAccount.id == rl.oss_account_id))
 
 
+@dataclass(frozen=True)
+class Standing:
+    """Where one application stands with 受付番号リスト (the detail page's panel)."""
+
+    holding: ReceiptList | None  # the latest list it was put on
+    eligible: bool               # it may be put on a new list now
+
+
+def standing(app: Application) -> Standing | None:
+    """None when lists do not concern the application (継続検査, or not 受付審査中 yet)."""
+    if not specs.get(app.procedure).needs_receipt_list:
+        return None
+    holding = db.session.scalar(
+        sa.select(ReceiptList).join(ReceiptListItem,
+                                    ReceiptListItem.receipt_list_id == ReceiptList.id)
+        .where(ReceiptListItem.application_id == app.id)
+        .order_by(ReceiptList.id.desc()).limit(1))
+    eligible = bool(app.agent_org_id) and bool(
+        eligibility.candidates(app.agent_org_id, [app.id]))
+    if holding is None and not eligible:
+        return None
+    return Standing(holding, eligible)
+
+
 def members(rl: ReceiptList) -> list[Application]:
     """The list's applications, by 受付番号."""
     return db.session.scalars(

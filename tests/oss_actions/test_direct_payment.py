@@ -8,6 +8,7 @@ from portal.models import AuditEvent
 from portal.models import PaymentMode
 from tests.conftest import login
 from tests.receipts.helpers import body
+from tests.receipts.helpers import panel_shown
 
 NOTE = "技術情報管理手数料と軽自動車検査手数料は、ダイレクト納付できません。"
 
@@ -25,10 +26,10 @@ def test_direct_payment_pays_national_money_and_leaves_the_rest(any_app, tenants
     client = any_app.test_client()
     login(client, staff)
     page = body(client.get(f"/applications/{app.id}"))
-    assert f'id="payment-{app.id}"' in page and NOTE in page
+    assert panel_shown(page, "payment", app.id) and NOTE in page
     assert "ダイレクト納付(国庫金限定)" in page
     assert "ダイレクト納付する(国庫金 25,800円)" in page  # 検査手数料 1,200 + 重量税 24,600
-    assert "まとめ納付のみ(OSSポータル)" in page  # 技術情報管理手数料
+    assert "技術情報管理手数料 400円(ダイレクト納付できない料金です)" in page
 
     resp = client.post(f"/applications/{app.id}/oss/direct-payment", follow_redirects=True)
     page = body(resp)

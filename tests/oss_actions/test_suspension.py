@@ -8,6 +8,7 @@ from portal.models import ApplicationState
 from portal.oss_actions import detail
 from tests.conftest import login
 from tests.receipts.helpers import body
+from tests.receipts.helpers import panel_shown
 
 
 @pytest.fixture
@@ -29,7 +30,7 @@ def test_reservation_takes_effect_at_the_next_checkpoint_and_resumes(any_app, te
     client = any_app.test_client()
     login(client, staff)
     page = body(client.get(f"/applications/{app.id}"))
-    assert f'id="suspension-{app.id}"' in page and "OSSが示すこの申請のチェックポイント" in page
+    assert panel_shown(page, "suspension", app.id) and "OSSが示すこの申請のチェックポイント" in page
     assert 'data-checkpoint="審査中"' in page and 'data-checkpoint="納付待ち"' in page
     assert "中断予約する" in page and "予約なし" in page
 
@@ -96,7 +97,26 @@ def test_htmx_answers_the_panel(app, client, tenants, flow, office):
                        headers={"HX-Request": "true"})
     page = body(resp)
     assert resp.status_code == 200 and "<html" not in page
-    assert page.lstrip().startswith(f'<div id="oss-actions-{filed.id}"') or \
-        f'<div id="oss-actions-{filed.id}"' in page
-    assert "中断予約を受け付けました" in page and 'hx-target="#oss-actions-' in page
+    assert page.lstrip().startswith(f'<section id="oss-suspension-{filed.id}"')
+    assert "中断予約を受け付けました" in page and f'hx-target="#oss-suspension-{filed.id}"' in page
+    assert 'hx-trigger="application-status-changed from:body"' in page
     assert 'style="' not in page and "<script" not in page
+
+
+def test_receipt_list_panel_and_part_refresh(app, client, tenants, flow, office):
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff), "受付審査中")
+    login(client, staff)
+    page = body(client.get(f"/applications/{filed.id}"))
+    assert panel_shown(page, "receipt-list", filed.id)
+    assert f'href="/receipts/new?application_id={filed.id}"' in page
+    client.post("/receipts/new", data={"application_id": [filed.id]})
+    part = body(client.get(f"/applications/{filed.id}/oss", query_string={"part": "receipt_list"},
+                           headers={"HX-Request": "true"}))
+    assert part.lstrip().startswith(f'<section id="oss-receipt-list-{filed.id}"')
+    assert "に載っています(送信状況: 未送信)" in part and "受付番号リストを作成" not in part
+    assert client.get(f"/applications/{filed.id}/oss", query_string={"part": "x"}).status_code \
+        == 404
+    for name in ("suspension", "correction", "resubmit", "payment"):
+        resp = client.get(f"/applications/{filed.id}/oss", query_string={"part": name})
+        assert resp.status_code == 200 and f'id="oss-{name}-{filed.id}"' in body(resp)

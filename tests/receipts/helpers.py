@@ -29,3 +29,12 @@ def sim_requests(flow, op: str) -> list[dict]:
 
 def received_lists(flow) -> int:
     return requests.get(f"{flow.sim.url}/_sim/stats").json()["receipt_lists"]
+
+
+def panel_shown(page: str, part: str, app_id: int) -> bool:
+    """Whether the detail page shows action panel ``part`` (it is present but hidden when not)."""
+    import re
+
+    found = re.search(rf'<section id="oss-{part}-{app_id}"[^>]*>', page)
+    assert found, f"panel {part} missing"
+    return " hidden" not in found.group(0)
