@@ -80,10 +80,10 @@ def _flags(status: ApplicationStatus) -> dict:
             for code, f in status.flags.items()}
 
 
-def _event(app, kind: str, from_state: S, at: str | None, comment: str, **detail):
+def _event(app, kind: str, from_state: S, when: str | None, comment: str, **detail):
     event = ApplicationEvent(application_id=app.id, kind=kind, from_state=from_state.value,
                              to_state=app.state.value, comment=comment, detail=detail,
-                             created_at=naive_utc(at) or utcnow())
+                             created_at=naive_utc(when) or utcnow())
     db.session.add(event)
     return event
 

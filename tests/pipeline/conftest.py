@@ -29,9 +29,10 @@ def pipeline_authorities(tmp_path_factory) -> certs.Authorities:
 def make_sim(tmp_path, pipeline_authorities):
     started = []
 
-    def _make(**faults) -> LiveSimulator:
+    def _make(step: float = 30.0, **faults) -> LiveSimulator:
+        """A simulator in fast mode; one flow step takes ``step`` seconds (``sim.advance``)."""
         cfg = SimConfig(db_path=tmp_path / f"sim{len(started)}.db", mode="fast",
-                        step_seconds=1.0, issuer_dir=pipeline_authorities.directory)
+                        step_seconds=step, issuer_dir=pipeline_authorities.directory)
         live = LiveSimulator(cfg)
         if faults:
             live.faults(**faults)

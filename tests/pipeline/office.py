@@ -114,3 +114,28 @@ def drain(app) -> None:
     worker.flask_app = app
     worker.work(burst=True, logging_level="WARNING")
     db.session.rollback()
+
+
+def send(user, ids, kind=None) -> int:
+    """Create and enqueue a bulk send as the view does; return the batch id."""
+    from portal.models import SubmissionKind
+    from portal.submissions.services import create_send_batch
+    from portal.submissions.services import enqueue_batch
+
+    batch = create_send_batch(user, ids, kind=kind or SubmissionKind.SUBMIT)
+    db.session.commit()
+    enqueue_batch(batch.id)
+    return batch.id
+
+
+def settle(app, rounds: int = 8) -> None:
+    """Drain the queue, then let the outbox relay re-enqueue what is due, until nothing is open."""
+    from jobs.pipeline.outbox import relay
+
+    for _ in range(rounds):
+        drain(app)
+        if not any(not s.state.terminal for s in submissions()):
+            return
+        relay()
+    states = [s.state.value for s in submissions() if not s.state.terminal]
+    raise AssertionError(f"submissions still open: {states}")
