@@ -31,6 +31,7 @@ from oss.errors import OssOutcomeUnknown
 from oss.errors import OssRejected
 from portal import audit
 from portal.extensions import db
+from portal.models import Application
 from portal.models import ApplicationEvent
 from portal.models import ListStatus
 from portal.models import OssAccount
@@ -62,21 +63,45 @@ def enqueue_send(list_id: int) -> None:
     enqueue("jobs.receipts.send_receipt_list", list_id)
 
 
-def send_receipt_list(list_id: int) -> str:
-    """The job: deliver one 送信中 list; return its status value (or "busy")."""
-    if not _claim(list_id):
-        return "busy"
-    rl = db.session.get(ReceiptList, list_id)
+@dataclass(frozen=True)
+class Snapshot:
+    """What one run sends, read before any call (no transaction stays open during HTTP)."""
+
+    list_id: int
+    org_id: int
+    backend: str
+    key: str
+    attempts: int
+    bulk_user_id: str
+    app_ids: tuple[int, ...]
+    receipt_numbers: tuple[str, ...]
+    arrival_numbers: tuple[str, ...]
+
+
+def _snapshot(list_id: int) -> Snapshot:
     from portal.receipts.services import members
 
+    rl = db.session.get(ReceiptList, list_id)
     apps = members(rl)
     account = db.session.get(OssAccount, rl.oss_account_id)
+    snap = Snapshot(list_id, rl.org_id, rl.backend.value, rl.idempotency_key, rl.attempts,
+                    account.bulk_user_id, tuple(a.id for a in apps),
+                    tuple(a.receipt_number for a in apps), tuple(a.arrival_number for a in apps))
+    db.session.commit()  # end the read transaction before talking to OSS
+    return snap
+
+
+def send_receipt_list(list_id: int) -> str:
+    """The job: deliver one 送信中 list; return its status value (or "busy")."""
     from portal.oss_actions.refresh import client_for
 
-    client = client_for(rl.backend.value)
+    if not _claim(list_id):
+        return "busy"
+    snap = _snapshot(list_id)
+    client = client_for(snap.backend)
     try:
-        outcome = _deliver(client, rl, account.bulk_user_id, apps)
-        _finish(rl, apps, outcome)
+        outcome = _deliver(client, snap)
+        _finish(snap, outcome)
         if outcome.status == ListStatus.SENT:
             _refresh_members(client, list_id)
     finally:
@@ -96,11 +121,10 @@ def _claim(list_id: int) -> bool:
     return result.rowcount == 1
 
 
-def _deliver(client, rl: ReceiptList, bulk_user_id: str, apps) -> Outcome:
-    numbers = [a.receipt_number for a in apps]
+def _deliver(client, snap: Snapshot) -> Outcome:
     try:
-        if rl.attempts > 1:  # an earlier run may have reached OSS: ask before sending
-            found = _resolve(client, apps)
+        if snap.attempts > 1:  # an earlier run may have reached OSS: ask before sending
+            found = _resolve(client, snap)
             if found is not None:
                 return Outcome(ListStatus.SENT, found)
         last: OssError | None = None
@@ -108,14 +132,14 @@ def _deliver(client, rl: ReceiptList, bulk_user_id: str, apps) -> Outcome:
             time.sleep(pause)
             try:
                 return Outcome(ListStatus.SENT, client.send_receipt_list(
-                    bulk_user_id, numbers, idempotency_key=rl.idempotency_key))
+                    snap.bulk_user_id, snap.receipt_numbers, idempotency_key=snap.key))
             except OssNotSent as exc:
                 last = exc
             except OssRejected as exc:
                 return Outcome(ListStatus.ERROR, code=exc.code, message=_reason(exc))
             except OssOutcomeUnknown as exc:
                 last = exc
-                found = _resolve(client, apps)
+                found = _resolve(client, snap)
                 if found is not None:
                     return Outcome(ListStatus.SENT, found)
                 # OSS has no list for these numbers: sending again (same key) is safe
@@ -138,12 +162,12 @@ def _unresolved(exc: OssError | None) -> Outcome:
                            "しばらくしてから「送信結果を再確認」を押してください。")
 
 
-def _resolve(client, apps) -> oss_client.ReceiptList | None:
+def _resolve(client, snap: Snapshot) -> oss_client.ReceiptList | None:
     """The list OSS holds for these applications, or None when it has none.
 
     :raises Inconsistent: numbers unknown to OSS, or members on different lists.
     """
-    batch = client.statuses(arrival_numbers=[a.arrival_number for a in apps])
+    batch = client.statuses(arrival_numbers=snap.arrival_numbers)
     if batch.missing_arrival_numbers:
         raise Inconsistent("OSSに見つからない申請があります(到達番号 "
                            f"{'、'.join(batch.missing_arrival_numbers)})。")
@@ -151,7 +175,7 @@ def _resolve(client, apps) -> oss_client.ReceiptList | None:
     if idents == {None}:
         return None
     remote = client.receipt_list(idents.pop()) if len(idents) == 1 else None
-    if remote is None or set(remote.receipt_numbers) != {a.receipt_number for a in apps}:
+    if remote is None or set(remote.receipt_numbers) != set(snap.receipt_numbers):
         raise Inconsistent("このリストの申請の一部が、OSSでは別の受付番号リストに載っています。"
                            "申請ごとの状況を確認し、必要な申請だけで新しいリストを作成してください。")
     return remote
@@ -163,7 +187,7 @@ def _reason(exc: OssRejected) -> str:
         f" 詳細: {details}" if details else "")
 
 
-def _finish(rl: ReceiptList, apps, outcome: Outcome) -> None:
+def _finish(snap: Snapshot, outcome: Outcome) -> None:
     """Store the outcome (only while the list is still 送信中) and release the lease."""
     values = {"lease_until": None, "error_code": outcome.code, "error_message": outcome.message,
               "status": outcome.status}
@@ -171,28 +195,29 @@ def _finish(rl: ReceiptList, apps, outcome: Outcome) -> None:
         values.update(identification_number=outcome.remote.identification_number,
                       sent_at=utcnow(), error_code="", error_message="")
     result = db.session.execute(
-        sa.update(ReceiptList).where(ReceiptList.id == rl.id,
+        sa.update(ReceiptList).where(ReceiptList.id == snap.list_id,
                                      ReceiptList.status == ListStatus.SENDING)
         .values(**values).execution_options(synchronize_session=False))
     if result.rowcount == 1 and outcome.status != ListStatus.SENDING:
-        _record(rl, apps, outcome)
+        _record(snap, outcome)
     db.session.commit()
-    db.session.expire(rl)
 
 
-def _record(rl: ReceiptList, apps, outcome: Outcome) -> None:
+def _record(snap: Snapshot, outcome: Outcome) -> None:
     sent = outcome.status == ListStatus.SENT
-    for app in apps if sent else ():
-        db.session.add(ApplicationEvent(
-            application_id=app.id, org_id=rl.org_id, kind="receipt_list_sent",
-            from_state=app.state.value, to_state=app.state.value,
-            comment=f"受付番号リスト(識別番号 {outcome.remote.identification_number})で送信しました",
-            detail={"receipt_list_id": rl.id,
-                    "identification_number": outcome.remote.identification_number}))
+    ident = outcome.remote.identification_number if sent else ""
+    if sent:
+        states = dict(db.session.execute(sa.select(Application.id, Application.state)
+                                         .where(Application.id.in_(snap.app_ids))).all())
+        db.session.add_all(ApplicationEvent(
+            application_id=app_id, org_id=snap.org_id, kind="receipt_list_sent",
+            from_state=state.value, to_state=state.value,
+            comment=f"受付番号リスト(識別番号 {ident})で送信しました",
+            detail={"receipt_list_id": snap.list_id, "identification_number": ident})
+            for app_id, state in states.items())
     audit.record("receipt_list_sent" if sent else "receipt_list_failed",
-                 outcome="ok" if sent else "fail", target=f"receipt_list:{rl.id}",
-                 org_id=rl.org_id, code=outcome.code,
-                 identification_number=outcome.remote.identification_number if sent else "")
+                 outcome="ok" if sent else "fail", target=f"receipt_list:{snap.list_id}",
+                 org_id=snap.org_id, code=outcome.code, identification_number=ident)
 
 
 def _refresh_members(client, list_id: int) -> None:

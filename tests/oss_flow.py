@@ -86,7 +86,7 @@ class Flow:
     # --- filing ---------------------------------------------------------------------------
 
     def file(self, office: Office, user, procedure: str = "iten", *, marker: str = "",
-             account: OssAccount | None = None) -> Application:
+             account: OssAccount | None = None, requester=None) -> Application:
         """A READY application of ``office`` sent to the simulator (到達), as the pipeline would."""
         spec = specs.get(procedure)
         self.counter += 1
@@ -94,7 +94,9 @@ class Flow:
         if marker:  # a 車台番号 ending in 99 + code forces an outcome at the simulator
             payload["vehicle"]["chassis_no"] = f"FLOW-{self.counter:04d}99{marker}"
         account = account or office.accounts[spec.backend]
-        app = Application(org_id=office.org.id, agent_org_id=office.org.id,
+        owner = requester or office.org  # a 依頼データ belongs to its requester
+        app = Application(org_id=owner.id, agent_org_id=office.org.id,
+                          requester_org_id=requester.id if requester else None,
                           procedure=procedure, backend=Backend(spec.backend), payload=payload,
                           state=ApplicationState.SENDING, created_by_id=user.id,
                           chassis_no=payload["vehicle"].get("chassis_no", ""),

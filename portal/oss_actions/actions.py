@@ -45,6 +45,7 @@ def perform(user, app: Application, kind: str, call, **detail):
     """
     client = client_for(app.backend.value)
     before = app.state
+    db.session.commit()  # nothing is pending here: end the read transaction before calling OSS
     try:
         result, unknown = None, False
         try:

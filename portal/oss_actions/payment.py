@@ -43,20 +43,21 @@ def _why_matome(fee: st.Fee, direct_mode: bool) -> str:
     return "納付形態がまとめ払いです" if not direct_mode else ""
 
 
-def view(app: Application) -> PaymentView:
+def view(app: Application) -> PaymentView | None:
+    """None when the viewer cannot see the filing account (a requester)."""
     account = detail.filing_account(app)
+    if account is None:
+        return None
     direct_mode = account is not None and account.payment_mode == PaymentMode.DIRECT_NATIONAL
     unpaid = [f for f in detail.fees(app) if not f.paid_via]
     direct = tuple(f for f in unpaid if direct_mode and f.direct_allowed)
     matome = tuple((f, _why_matome(f, direct_mode)) for f in unpaid if f not in direct)
     refusal = _refusal(app, account, direct_mode, direct)
-    return PaymentView(account.payment_mode.label if account else "(不明)", direct, matome,
+    return PaymentView(account.payment_mode.label, direct, matome,
                        can_pay=not refusal, refusal=refusal)
 
 
 def _refusal(app: Application, account, direct_mode: bool, direct) -> str:
-    if account is None:
-        return "この申請を送信した一括利用者アカウントが分からないため、ダイレクト納付できません。"
     if not direct_mode:
         return (f"一括利用者ID {account.bulk_user_id} の納付形態は「{account.payment_mode.label}」です。"
                 "ダイレクト納付を使うには、管理者が納付形態を変更してください。")
@@ -72,6 +73,8 @@ def _refusal(app: Application, account, direct_mode: bool, direct) -> str:
 def pay(user, app: Application) -> str:
     """Pay the unpaid national fee lines directly; return the message to show."""
     shown = view(app)
+    if shown is None:
+        raise ActionError("この申請を送信した一括利用者アカウントが見つかりません。")
     if not shown.can_pay:
         raise ActionError(shown.refusal)
     codes = [f.code for f in shown.direct]

@@ -8,6 +8,7 @@ The mapping itself is the pipeline's ``record_oss_status``.
 from flask import current_app
 
 from oss.client import OssClient
+from portal.extensions import db
 from portal.models import Application
 
 MAX_PER_QUERY = 500  # OSS answers at most 500 references per status request
@@ -28,6 +29,7 @@ def refresh(client: OssClient, applications: list[Application]) -> int:
     """Record OSS's status of each application that has a 到達番号; return how many."""
     by_number = {a.arrival_number: a for a in applications if a.arrival_number}
     numbers = list(by_number)
+    db.session.commit()  # the caller has nothing pending: no transaction stays open during HTTP
     done = 0
     for start in range(0, len(numbers), MAX_PER_QUERY):
         batch = client.statuses(arrival_numbers=numbers[start:start + MAX_PER_QUERY])

@@ -16,6 +16,7 @@ from portal.oss_actions import detail
 from portal.oss_actions.actions import ActionError
 from portal.oss_actions.actions import perform
 
+
 @dataclass(frozen=True)
 class Checkpoint:
     status: str

@@ -8,10 +8,7 @@ after that commit. Views commit; these functions only flush.
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC
-from datetime import date
 from datetime import datetime
-from datetime import time
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -26,7 +23,6 @@ from portal.models import ReceiptList
 from portal.models import ReceiptListItem
 from portal.models.base import utcnow
 from portal.receipts import eligibility
-from portal.templating import JST
 
 EDITABLE = (ListStatus.UNSENT, ListStatus.ERROR)
 UNRESOLVED = "unknown"  # error_code of a 送信中 list whose outcome OSS has not told yet
@@ -196,54 +192,3 @@ def request_recheck(user, rl: ReceiptList) -> None:
     rl.requested_at = utcnow()
     rl.error_code = ""
     audit.record("receipt_list_recheck", target=f"receipt_list:{rl.id}")
-
-
-@dataclass
-class Filters:
-    status: str = ""
-    identification_number: str = ""
-    receipt_number: str = ""
-    name: str = ""
-    date_from: date | None = None
-    date_to: date | None = None
-
-    @classmethod
-    def from_args(cls, args) -> "Filters":
-        def day(key):
-            try:
-                return date.fromisoformat(args.get(key, ""))
-            except ValueError:
-                return None
-
-        status = args.get("status", "")
-        return cls(status=status if status in {s.value for s in ListStatus} else "",
-                   identification_number=args.get("identification_number", "").strip()[:40],
-                   receipt_number=args.get("receipt_number", "").strip()[:40],
-                   name=args.get("name", "").strip()[:MAX_NAME],
-                   date_from=day("date_from"), date_to=day("date_to"))
-
-
-def _utc(day: date) -> datetime:
-    """Midnight of ``day`` in Japan, as the naive UTC the columns store."""
-    return datetime.combine(day, time.min, JST).astimezone(UTC).replace(tzinfo=None)
-
-
-def search(org_id: int, f: Filters):
-    """The SELECT behind the list search (newest first)."""
-    query = sa.select(ReceiptList).where(ReceiptList.org_id == org_id)
-    if f.status:
-        query = query.where(ReceiptList.status == ListStatus(f.status))
-    if f.identification_number:
-        query = query.where(ReceiptList.identification_number == f.identification_number)
-    if f.name:
-        query = query.where(ReceiptList.name.contains(f.name))
-    if f.receipt_number:
-        holding = (sa.select(ReceiptListItem.receipt_list_id)
-                   .join(Application, Application.id == ReceiptListItem.application_id)
-                   .where(Application.receipt_number == f.receipt_number))
-        query = query.where(ReceiptList.id.in_(holding))
-    if f.date_from:
-        query = query.where(ReceiptList.created_at >= _utc(f.date_from))
-    if f.date_to:
-        query = query.where(ReceiptList.created_at < _utc(f.date_to + timedelta(days=1)))
-    return query.order_by(ReceiptList.created_at.desc(), ReceiptList.id.desc())

@@ -18,9 +18,11 @@ from portal.models.base import utcnow
 from portal.receipts import bp
 from portal.receipts import eligibility
 from portal.receipts import export
+from portal.receipts import search
 from portal.receipts import services as svc
 from portal.receipts.services import procedure_label
 from portal.tenancy import get_or_404
+
 
 @bp.context_processor
 def _helpers():
@@ -30,8 +32,8 @@ def _helpers():
 @bp.get("/")
 @policy("staff", agent_only=True)
 def index():
-    filters = svc.Filters.from_args(request.args)
-    page = db.paginate(svc.search(current_user.org_id, filters), per_page=50)
+    filters = search.Filters.from_args(request.args)
+    page = db.paginate(search.search(current_user.org_id, filters), per_page=50)
     return render_template("receipts/index.html", page=page, f=filters, statuses=ListStatus)
 
 
