@@ -23,6 +23,7 @@ from oss.client import OssClient
 from oss.signing import sign_document
 from oss.simulator.config import SimConfig
 from oss.xsd import SCHEMA_DIR
+from portal.applications.services import summarise
 from portal.certificates.deposit import deposit
 from portal.certificates.keys import signer_for_filing
 from portal.extensions import db
@@ -98,9 +99,8 @@ class Flow:
         app = Application(org_id=owner.id, agent_org_id=office.org.id,
                           requester_org_id=requester.id if requester else None,
                           procedure=procedure, backend=Backend(spec.backend), payload=payload,
-                          state=ApplicationState.SENDING, created_by_id=user.id,
-                          chassis_no=payload["vehicle"].get("chassis_no", ""),
-                          owner_name=(payload.get("owner") or {}).get("name", ""))
+                          state=ApplicationState.SENDING, created_by_id=user.id)
+        summarise(app)
         db.session.add(app)
         db.session.flush()
         key = uuid.uuid4().hex

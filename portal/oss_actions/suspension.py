@@ -20,7 +20,7 @@ from portal.oss_actions.actions import perform
 @dataclass(frozen=True)
 class Checkpoint:
     status: str
-    state: str      # "passed" | "suspended" | "next" | "ahead"
+    state: str      # "passed" | "current" | "suspended" | "next" | "ahead"
     label: str      # what happened / will happen there, in Japanese
     at: str = ""    # when it was reached or the application stopped there (JST ISO)
 
@@ -63,6 +63,10 @@ def _timeline(app, points, sus: dict) -> tuple[Checkpoint, ...]:
         if app.oss_status == st.SUSPENDED and sus.get("resume_to") == cp:
             shown.append(Checkpoint(cp, "suspended", "ここで中断中です(中断予約が有効になりました)",
                                     stopped))
+        elif cp in reached and cp == app.oss_status:
+            label = ("中断後に再開し、現在この段階です" if stopped
+                     else "予約がなかったため中断せずに進み、現在この段階です")
+            shown.append(Checkpoint(cp, "current", label, reached[cp]))
         elif cp in reached:
             label = ("中断後に再開して通過しました" if stopped else "予約がなかったため通過しました")
             shown.append(Checkpoint(cp, "passed", label, reached[cp]))
@@ -80,7 +84,7 @@ def _outcome(app: Application, sus: dict, timeline) -> str:
     if sus.get("reserved"):
         nxt = next((c.status for c in timeline if c.state == "next"), "")
         return f"中断予約中です。「{nxt}」に達した時点で中断します。" if nxt else "中断予約中です。"
-    if any(c.state == "passed" and c.label.startswith("中断後") for c in timeline):
+    if any(c.label.startswith("中断後") for c in timeline):
         return "中断予約は有効になり、その後、中断は解除されました。"
     return ""
 

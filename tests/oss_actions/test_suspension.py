@@ -51,7 +51,7 @@ def test_reservation_takes_effect_at_the_next_checkpoint_and_resumes(any_app, te
     db.session.refresh(app)
     assert app.oss_status == "審査中" and not app.suspend_reserved
     page = body(resp)
-    assert "中断後に再開して通過しました" in page and "その後、中断は解除されました" in page
+    assert "中断後に再開し、現在この段階です" in page and "その後、中断は解除されました" in page
     kinds = db.session.scalars(db.select(ApplicationEvent.kind).where(
         ApplicationEvent.application_id == app.id)).all()
     assert "suspension_reserved" in kinds and "suspension_resumed" in kinds
@@ -67,7 +67,8 @@ def test_cancelled_reservation_lets_the_status_move_past(app, client, tenants, f
     listed(flow, filed)
     flow.until(filed, "納付待ち")
     page = body(client.get(f"/applications/{filed.id}"))
-    assert "予約がなかったため通過しました" in page  # both checkpoints reached, no stop
+    assert "予約がなかったため通過しました" in page  # 審査中: passed without a stop
+    assert "予約がなかったため中断せずに進み、現在この段階です" in page  # 納付待ち: here now
     assert "中断できる段階(チェックポイント)を既に過ぎているため" in page
     assert "中断予約する" not in page
     resp = client.post(f"/applications/{filed.id}/oss/suspension", follow_redirects=True)
