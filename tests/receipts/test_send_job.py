@@ -122,3 +122,34 @@ def test_real_rq_worker_sends_on_postgres(pg_app, tenants, flow, office):
     worker.work(burst=True)
     rl = reload(rl)
     assert rl.status == ListStatus.SENT and received_lists(flow) == 1
+
+
+def test_recheck_from_the_page(app, client, tenants, flow, sending):
+    from tests.conftest import login
+    from tests.receipts.helpers import body
+
+    login(client, tenants["a_staff"])
+    page = body(client.get(f"/receipts/{sending.id}"))
+    assert "送信結果を再確認" not in page and 'hx-trigger="every 1s"' in page
+    resp = client.post(f"/receipts/{sending.id}/recheck", follow_redirects=True)
+    assert "送信処理中です" in body(resp)
+    sending.requested_at = utcnow() - svc.STALE_AFTER - timedelta(seconds=1)
+    db.session.commit()
+    page = body(client.get(f"/receipts/{sending.id}"))
+    assert "送信結果を再確認" in page and 'hx-trigger="every 1s"' not in page
+    resp = client.post(f"/receipts/{sending.id}/recheck", follow_redirects=True)
+    assert "送信結果をOSSに確認しています" in body(resp)
+    assert job.send_receipt_list(sending.id) == "sent"
+
+
+def test_kei_list_goes_to_the_kei_backend(app, tenants, flow, office):
+    staff = tenants["a_staff"]
+    apps = [flow.until(flow.file(office, staff, "kei_shinsha_shinki"), "受付審査中")
+            for _ in range(2)]
+    rl = svc.create_list(staff, [a.id for a in apps], "")
+    assert rl.oss_account_id == office.accounts["kei"].id
+    svc.request_send(staff, rl)
+    db.session.commit()
+    assert job.send_receipt_list(rl.id) == "sent"
+    assert reload(rl).identification_number
+    assert [r["backend"] for r in sim_requests(flow, "receipt_list")] == ["kei"]
