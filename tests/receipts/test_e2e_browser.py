@@ -10,8 +10,10 @@ from playwright.sync_api import expect
 from forms import specs
 from oss.simulator.config import SimConfig
 from oss.xsd import SCHEMA_DIR
+from portal.extensions import db
 from tests.conftest import PASSWORD
 from tests.conftest import LiveServer
+from tests.conftest import make_app
 from tests.oss.conftest import LiveSimulator
 from tests.oss_flow import Flow
 from tests.samples import form_data
@@ -23,18 +25,24 @@ ITEN = specs.get("iten")
 
 
 @pytest.fixture
-def running(app, tenants, tmp_path, flow_authorities):
-    """Simulator (0.4 s per step, まとめ納付 automatic) and portal with a quick ticker."""
+def running(app, sqlite_url, tenants, tmp_path, flow_authorities):
+    """Simulator (0.4 s per step, まとめ納付 automatic) and the portal served as in production:
+    its own app on the test's database with BEGIN IMMEDIATE (web threads and the embedded
+    worker write concurrently) and a quick ticker."""
     sim = LiveSimulator(SimConfig(db_path=tmp_path / "sim.db", mode="fast", step_seconds=0.4,
                                   schema_dir=SCHEMA_DIR, issuer_dir=flow_authorities.directory))
-    app.config.update(OSS_MLIT_URL=f"{sim.url}/mlit", OSS_KEI_URL=f"{sim.url}/kei",
-                      CERT_ISSUER_DIR=str(flow_authorities.directory),
-                      PIPELINE_TICK_SECONDS=1, STATUS_POLL_SECONDS=1)
+    settings = {"OSS_MLIT_URL": f"{sim.url}/mlit", "OSS_KEI_URL": f"{sim.url}/kei",
+                "CERT_ISSUER_DIR": str(flow_authorities.directory)}
+    app.config.update(settings)
     Flow(sim, flow_authorities).office(tenants["a"])
-    server = LiveServer(app).start()
+    served = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "SQLITE_BEGIN": "IMMEDIATE",
+                       "PIPELINE_TICK_SECONDS": 1, "STATUS_POLL_SECONDS": 1, **settings})
+    server = LiveServer(served).start()
     yield server
     server.stop()
     sim.stop()
+    with served.app_context():
+        db.engine.dispose()
 
 
 def fill_form(page, spec) -> None:
