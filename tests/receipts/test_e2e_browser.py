@@ -5,6 +5,7 @@ embedded worker sending, polling and sending the list."""
 import re
 
 import pytest
+from flask import current_app
 from playwright.sync_api import expect
 
 from forms import specs
@@ -24,19 +25,30 @@ pytestmark = pytest.mark.browser
 ITEN = specs.get("iten")
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def served_db(request):
+    """The database under test: the embedded default, or PostgreSQL with a real Redis."""
+    if request.param == "sqlite":
+        request.getfixturevalue("app")
+        return {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("sqlite_url"),
+                "SQLITE_BEGIN": "IMMEDIATE"}  # web threads and the worker write concurrently
+    request.getfixturevalue("pg_app")
+    return {"SQLALCHEMY_DATABASE_URI": request.getfixturevalue("postgres_template_url"),
+            "REDIS_URL": request.getfixturevalue("redis_server").url}
+
+
 @pytest.fixture
-def running(app, sqlite_url, tenants, tmp_path, flow_authorities):
-    """Simulator (0.4 s per step, まとめ納付 automatic) and the portal served as in production:
-    its own app on the test's database with BEGIN IMMEDIATE (web threads and the embedded
-    worker write concurrently) and a quick ticker."""
+def running(served_db, tenants, tmp_path, flow_authorities):
+    """Simulator (0.4 s per step, まとめ納付 automatic) and the portal served by its own app on
+    the test's database, with the embedded worker and a quick ticker."""
     sim = LiveSimulator(SimConfig(db_path=tmp_path / "sim.db", mode="fast", step_seconds=0.4,
                                   schema_dir=SCHEMA_DIR, issuer_dir=flow_authorities.directory))
     settings = {"OSS_MLIT_URL": f"{sim.url}/mlit", "OSS_KEI_URL": f"{sim.url}/kei",
                 "CERT_ISSUER_DIR": str(flow_authorities.directory)}
-    app.config.update(settings)
+    current_app.config.update(settings)
     Flow(sim, flow_authorities).office(tenants["a"])
-    served = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "SQLITE_BEGIN": "IMMEDIATE",
-                       "PIPELINE_TICK_SECONDS": 1, "STATUS_POLL_SECONDS": 1, **settings})
+    served = make_app({**served_db, "PIPELINE_TICK_SECONDS": 1, "STATUS_POLL_SECONDS": 1,
+                       **settings})
     server = LiveServer(served).start()
     yield server
     server.stop()
@@ -60,7 +72,7 @@ def fill_form(page, spec) -> None:
             field.fill(value)
 
 
-def test_create_send_list_and_complete_in_the_browser(running, page, tenants):
+def test_create_send_list_and_complete_in_the_browser(served_db, running, page, tenants):
     base = running.url
     blocked = []
     page.on("console", lambda msg: blocked.append(msg.text)
