@@ -100,7 +100,7 @@ def test_htmx_answers_the_panel(app, client, tenants, flow, office):
     assert resp.status_code == 200 and "<html" not in page
     assert page.lstrip().startswith(f'<section id="oss-suspension-{filed.id}"')
     assert "中断予約を受け付けました" in page and f'hx-target="#oss-suspension-{filed.id}"' in page
-    assert 'hx-trigger="application-status-changed from:body"' in page
+    assert 'data-refresh-on="application-status-changed"' in page and "hx-trigger" not in page
     assert 'style="' not in page and "<script" not in page
 
 
