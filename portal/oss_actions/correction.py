@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from oss import status as st
+from portal.applications.detail import oss_failure
 from portal.models import Application
 from portal.oss_actions import detail
 
@@ -26,8 +26,7 @@ class Guidance:
     receipt_number: str
     arrival_number: str
     secret_note: str            # which password version to use, never the password
-    items: tuple[tuple[str, dict], ...]  # (flag name, {"title", "body", "at"})
-    steps: tuple[dict, ...]     # sub-steps (authority and status) as OSS reported them
+    items: tuple[tuple[str, object], ...]  # (flag name, item with title, body, at)
 
 
 def portal_of(backend: str) -> tuple[str, str]:
@@ -47,13 +46,10 @@ def _secret_note(app: Application) -> str:
 def guidance(app: Application) -> Guidance:
     name, url = portal_of(app.backend.value)
     items = tuple((flag.name, item) for flag in detail.flags(app) for item in flag.items)
-    return Guidance(name, url, app.receipt_number, app.arrival_number, _secret_note(app), items,
-                    tuple(detail.substeps(app)))
+    return Guidance(name, url, app.receipt_number, app.arrival_number, _secret_note(app), items)
 
 
 def rejection_reason(app: Application) -> str:
-    """OSS's own words on the 却下 (the history entry), if it gave any."""
-    for event in reversed(detail.history(app)):
-        if event.get("status") == st.REJECTED:
-            return event.get("detail") or ""
-    return ""
+    """OSS's own words on the 却下 (the status page reads them from the history)."""
+    found = oss_failure(app)
+    return found.reason if found is not None else ""

@@ -32,10 +32,6 @@ def history(app: Application) -> list[dict]:
     return [e for e in document(app).get("history") or [] if isinstance(e, dict)]
 
 
-def substeps(app: Application) -> list[dict]:
-    return [s for s in document(app).get("substeps") or [] if isinstance(s, dict)]
-
-
 def flags(app: Application):
     """Raised flags with their contents (the status page's reader)."""
     return [f for f in flags_of(app) if f.raised]

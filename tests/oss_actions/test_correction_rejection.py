@@ -98,3 +98,20 @@ def test_resubmission_goes_through_the_pipeline_once(app, client, tenants, flow,
     assert "既に再申請しています" in body(resp)
     assert db.session.scalar(db.select(db.func.count()).select_from(Submission).where(
         Submission.kind == SubmissionKind.RESUBMIT)) == 1
+
+
+def test_police_correction_during_review(app, client, tenants, flow, office):
+    from portal.oss_actions import detail as oss_detail
+
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff, "iten", marker="07"), "受付審査中")
+    flow.client().send_receipt_list(oss_detail.filing_account(filed).bulk_user_id,
+                                    [filed.receipt_number], idempotency_key=f"rl-pc-{filed.id:026d}")
+    flow.until(filed, "補正要求", steps=8)
+    login(client, staff)
+    page = body(client.get(f"/applications/{filed.id}"))
+    assert panel_shown(page, "correction", filed.id)
+    assert "保管場所の所在図の内容を確認し、OSSポータルで補正してください。" in page
+    flow.portal_action(filed, "correction")
+    flow.poll(filed)
+    assert filed.oss_status == "審査中"
