@@ -1,14 +1,12 @@
 """CSV and Excel export of the rows a search matches (all pages, display order).
 
 Rows are read in chunks of ids and written as they come: the CSV streams to
-the client, the workbook is written by XlsxWriter in constant-memory mode to
-a temporary file. Text that a spreadsheet would run as a formula is prefixed
+the client, the workbook is written by XlsxWriter in constant-memory mode. Text that a spreadsheet would run as a formula is prefixed
 with an apostrophe.
 """
 
 import csv
 import io
-import tempfile
 from collections.abc import Iterator
 
 from forms import specs
@@ -77,19 +75,22 @@ def csv_chunks(user, c: Criteria) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_file(user, c: Criteria):
-    """The workbook in a temporary file (rewound; closed by the caller or the response)."""
+def xlsx_file(user, c: Criteria) -> io.BytesIO:
+    """The workbook (rows are flushed to disk while it is built; the zip is kept in memory)."""
     import xlsxwriter
 
-    out = tempfile.TemporaryFile()
+    out = io.BytesIO()
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "strings_to_formulas": False,
                                      "strings_to_urls": False})
     sheet = book.add_worksheet("申請データ")
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, header(c.backend), bold)
     for r, app in enumerate(matching_rows(user, c), start=1):
-        for col, value in enumerate(row_values(app, c.backend)):
-            sheet.write_string(r, col, value)
+        values = row_values(app, c.backend)
+        sheet.write_number(r, 0, app.id)
+        for col, value in enumerate(values[1:], start=1):
+            if value:
+                sheet.write_string(r, col, value)
     sheet.freeze_panes(1, 0)
     book.close()
     out.seek(0)

@@ -1,11 +1,15 @@
 """申請データ検索: filters, sorting, paging, flag columns and the send form, on SQLite and PostgreSQL."""
 
+import csv
+import io
 import re
 from datetime import datetime
 
+import openpyxl
 import pytest
 from flask import url_for
 
+from portal.applications import exports
 from portal.models import ApplicationState as S
 from portal.models import Role
 from tests.applications.filed import filed
@@ -208,3 +212,57 @@ def test_admin_search_is_read_only(db_app, tenants, world):
     assert ids == names(world, "A1", "A2", "A3", "A4", "R1")
     assert 'name="application_id"' not in html
     assert f'href="/admin/applications/{world["ids"]["A1"]}"' in html
+
+
+def read_csv(resp) -> list[list[str]]:
+    data = resp.get_data().decode("utf-8")
+    assert data.startswith("\ufeff")  # spreadsheet software then reads it as UTF-8
+    return list(csv.reader(io.StringIO(data[1:])))
+
+
+def test_csv_export_has_every_filtered_row_in_order(a_client, world, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK", 2)  # several chunks, order kept
+    resp = a_client.get("/applications/export.csv?state=in_flight&sort=id&dir=asc&page=2",
+                        buffered=True)
+    assert resp.mimetype == "text/csv"
+    assert resp.headers["Content-Disposition"].startswith("attachment; filename=applications-")
+    rows = read_csv(resp)
+    header = rows[0]
+    assert header[:8] == ["No.", "手続", "種別", "状態", "OSS状況", "OSS状況日時(JST)", "メ", "運/軽"]
+    assert [int(r[0]) for r in rows[1:]] == [world["ids"][k] for k in ("A2", "A4", "R1")]
+    a2 = dict(zip(header, rows[1], strict=True))
+    assert a2["手続"] == "変更登録" and a2["状態"] == "審査中" and a2["メ"] == "有"
+    assert a2["送信日時(JST)"] == "2026-02-01 00:30" and a2["車台番号"] == "ZVW30-2222222"
+    r1 = dict(zip(header, rows[3], strict=True))
+    assert r1["依頼人"] == "丙モータース" and r1["代理人"] == "甲行政書士事務所"
+
+
+def test_xlsx_export_matches_the_search(a_client, world):
+    resp = a_client.get("/applications/export.xlsx?backend=kei")
+    assert resp.mimetype == exports.XLSX_MIME
+    sheet = openpyxl.load_workbook(io.BytesIO(resp.data)).active
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[0][6:9] == ["メ", "軽", "期"]
+    assert len(values) == 2 and values[1][0] == world["ids"]["A3"]
+    assert values[1][6:9] == ["有", None, "有"]
+
+
+def test_exports_never_run_what_was_typed_as_a_formula(db_app, tenants):
+    filed(tenants["a_staff"], "iten", S.DRAFT, owner_name="=HYPERLINK('http://x')")
+    client = db_app.test_client()
+    login(client, tenants["a_staff"])
+    row = dict(zip(*read_csv(client.get("/applications/export.csv", buffered=True)),
+                   strict=True))
+    assert row["所有者"] == "'=HYPERLINK('http://x')"
+    sheet = openpyxl.load_workbook(
+        io.BytesIO(client.get("/applications/export.xlsx").data)).active
+    column = [c.value for c in sheet[1]].index("所有者") + 1
+    cell = sheet.cell(row=2, column=column)
+    assert cell.data_type == "s" and cell.value == "=HYPERLINK('http://x')"
+
+
+def test_exports_stay_inside_the_organisation(db_app, tenants, world):
+    client = db_app.test_client()
+    login(client, tenants["b_staff"])
+    rows = read_csv(client.get("/applications/export.csv", buffered=True))
+    assert [int(r[0]) for r in rows[1:]] == [world["ids"]["B1"]]
