@@ -8,6 +8,7 @@ from rq import Worker
 from rq.timeouts import TimerDeathPenalty
 
 from jobs.pipeline.ticker import Ticker
+from jobs.pipeline.warm import warm
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def run_worker(app, queues: list[str], with_scheduler: bool = True, burst: bool 
         conn = get_connection()
     worker = AppWorker(queues, connection=conn)
     worker.flask_app = app
+    warm(app)  # every work-horse is a fork of this process: load and compile once here
     ticker = None if burst else Ticker.for_app(app, conn)
     if ticker is not None:
         ticker.start()

@@ -19,7 +19,7 @@ PARAM_MODELS = {
     "category_id": "FaqCategory",
     "cert_id": "SigningCertificate",
     "app_id": "Application",
-    "batch_id": "ImportBatch",
+    "batch_id": "ImportBatch",  # and SendBatch: rows_of makes one of each with the same id
     "list_id": "ReceiptList",
 }
 
@@ -55,6 +55,7 @@ def rows_of(org, admin) -> dict[str, object]:
     from portal.models import JobRun
     from portal.models import OssAccount
     from portal.models import ReceiptList
+    from portal.models import SendBatch
 
     account = OssAccount(org_id=org.id, backend=Backend.MLIT, bulk_user_id=f"F{org.id}X9")
     change = ChangeRequest(org_id=org.id, kind=ChangeKind.CONTACT, payload={"phone": "0300000000"},
@@ -70,7 +71,8 @@ def rows_of(org, admin) -> dict[str, object]:
     db.session.commit()
     receipt_list = ReceiptList(org_id=org.id, backend=Backend.MLIT, oss_account_id=account.id,
                                idempotency_key=f"rl-foreign-{org.id:028d}")
-    db.session.add(receipt_list)
+    send_batch = SendBatch(id=batch.id, org_id=org.id, user_id=admin.id, total=0)
+    db.session.add_all([receipt_list, send_batch])
     db.session.commit()
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
             "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,

@@ -45,6 +45,7 @@ class Filers:
     def __post_init__(self):
         self.contexts: dict[int, FilingContext] = {}
         self.orgs: dict[int, Organization] = {}
+        self.used: dict[int, tuple] = {}  # certificate id -> (certificate, [submission ids])
 
     def context(self, org_id: int) -> FilingContext:
         if org_id not in self.contexts:
@@ -52,6 +53,12 @@ class Filers:
                                       .order_by(Branch.id).limit(1))
             self.contexts[org_id] = FilingContext(org_id, utcnow(), first)
         return self.contexts[org_id]
+
+    def audit_use(self) -> None:
+        """One audit event per certificate and job, listing the submissions it signed."""
+        for cert, ids in self.used.values():
+            record_use(cert, f"submissions:{ids[0]}-{ids[-1]}", submission_ids=ids)
+        self.used.clear()
 
     def org(self, org_id: int) -> Organization:
         if org_id not in self.orgs:
@@ -103,7 +110,7 @@ def sign(sub, app, filers: Filers) -> None:
         signed = sign_document(signer, root)
     except (vault.VaultError, ValueError, SignatureError) as exc:
         raise NotSendable(reasons.key_unavailable(cert.role.label), "portal:key") from exc
-    record_use(cert, f"submission:{sub.id}")
+    filers.used.setdefault(cert.id, (cert, []))[1].append(sub.id)
     sub.certificate_id = cert.id
     sub.oss_account_id = account.id
     sub.secret_version = account.current_secret.version

@@ -8,20 +8,22 @@
 |                                | the attempts are used up            | when given up          |
 | unknown (timeout, 5xx)         | UNKNOWN: looked up by key later     | unchanged              |
 
-Updates are compare-and-set too: a result is written only while the row is
-still ours (SENDING under our attempt number), except a 到達番号 or a refusal,
-which are facts whoever learns them.
+Writes are compare-and-set too. The rows are locked and read first; a 到達番号 or
+a refusal is written while the row is still open (they are facts, whoever learns
+them), anything else only while the row is still ours (SENDING under our attempt
+number). The updates of a chunk then go out as a few batched statements.
 """
 
 from collections import Counter
+from collections import defaultdict
 from datetime import datetime
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from jobs.pipeline import reasons
 from jobs.pipeline import settings
-from jobs.pipeline.claim import still_mine
 from jobs.pipeline.transport import Outgoing
 from jobs.pipeline.transport import Result
 from oss.errors import OssOutcomeUnknown
@@ -37,30 +39,36 @@ from portal.submissions.status import record_oss_status
 
 OPEN = (SubmissionState.PENDING, SubmissionState.SENDING, SubmissionState.RETRY,
         SubmissionState.UNKNOWN)
+NO_ANSWER = "送信結果がありません。"
 
 
-def _update(where, **values) -> bool:
-    stmt = (sa.update(Submission).where(where).values(updated_at=utcnow(), **values)
-            .execution_options(synchronize_session=False))
-    return db.session.execute(stmt).rowcount == 1
+def _failed_values(reason: str, code: str) -> dict:
+    return {"state": SubmissionState.FAILED, "error_code": code[:40], "error_message": reason,
+            "document": None, "lease_until": None, "next_attempt_at": None}
 
 
-def _open(submission_id: int):
-    return sa.and_(Submission.id == submission_id, Submission.state.in_(OPEN))
+def _app_failed(app: Application | None, submission_id: int, resubmit: bool, reason: str,
+                code: str) -> None:
+    if app is None:
+        return
+    before = app.state
+    if app.state == S.SENDING:
+        app.state = S.REJECTED if resubmit else S.SEND_ERROR
+    record_event(app, "resubmit_failed" if resubmit else "send_failed", from_state=before,
+                 comment=reason, code=code, submission_id=submission_id)
 
 
 def failed(submission_id: int, resubmit: bool, app: Application | None, reason: str,
            code: str, *, where=None) -> bool:
-    """Mark the submission FAILED (and its application 申請エラー); False if it was not open."""
-    done = _update(where if where is not None else _open(submission_id),
-                   state=SubmissionState.FAILED, error_code=code[:40], error_message=reason,
-                   document=None, lease_until=None, next_attempt_at=None)
-    if done and app is not None:
-        before = app.state
-        if app.state == S.SENDING:
-            app.state = S.REJECTED if resubmit else S.SEND_ERROR
-        record_event(app, "resubmit_failed" if resubmit else "send_failed", from_state=before,
-                     comment=reason, code=code, submission_id=submission_id)
+    """Mark one submission FAILED (and its application 申請エラー); False if it was not open."""
+    where = where if where is not None else sa.and_(Submission.id == submission_id,
+                                                    Submission.state.in_(OPEN))
+    stmt = (sa.update(Submission).where(where)
+            .values(updated_at=utcnow(), **_failed_values(reason, code))
+            .execution_options(synchronize_session=False))
+    done = db.session.execute(stmt).rowcount == 1
+    if done:
+        _app_failed(app, submission_id, resubmit, reason, code)
     return done
 
 
@@ -77,68 +85,98 @@ def _arrived(row: Outgoing, app: Application, result: Result) -> None:
     app.submitted_at = received
     app.oss_status = receipt.status if receipt else app.oss_status
     app.oss_status_at = received
+    app.last_polled_at = utcnow()  # its status is known now: the first poll comes later
     record_event(app, "resubmitted" if row.resubmit_of else "submitted", from_state=before,
                  comment=f"到達番号 {arrival}", arrival_number=arrival, submission_id=row.id)
     if found is not None:
         record_oss_status(app, found)
 
 
-def _sent(row: Outgoing, app: Application | None, result: Result, now: datetime) -> bool:
-    arrival = result.sent.arrival_number if result.sent else result.found.arrival_number
-    if not _update(_open(row.id), state=SubmissionState.SENT, arrival_number=arrival,
-                   sent_at=now, document=None, lease_until=None, next_attempt_at=None,
-                   error_code="", error_message=""):
-        return False
-    if app is not None:
-        _arrived(row, app, result)
-    return True
+class _Plan:
+    """The updates of one chunk, grouped by the columns they set (one statement per group)."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+        self.groups: dict[tuple, list[dict]] = defaultdict(list)
+        self.after: list = []  # application changes, made once the rows are written
+
+    def set(self, submission_id: int, **values) -> None:
+        values["updated_at"] = self.now
+        self.groups[tuple(sorted(values))].append({"b_id": submission_id, **values})
+
+    def write(self) -> None:
+        table = Submission.__table__
+        for columns, params in self.groups.items():
+            stmt = (table.update().where(table.c.id == sa.bindparam("b_id"))
+                    .values({c: sa.bindparam(c) for c in columns}))
+            db.session.connection().execute(stmt, params)
+        for change in self.after:
+            change()
 
 
-def _not_sent(row: Outgoing, app, exc, now: datetime) -> SubmissionState | None:
-    if row.attempt >= int(settings.get("SUBMIT_MAX_ATTEMPTS")):
-        reason = reasons.not_sent_given_up(row.attempt, exc.message)
-        if failed(row.id, bool(row.resubmit_of), app, reason, "not_sent",
-                  where=still_mine(row.id, row.attempt)):
-            return SubmissionState.FAILED
+def _plan_row(plan: _Plan, row: Outgoing, result: Result, state: SubmissionState,
+              attempts: int, app: Application | None) -> SubmissionState | None:
+    """Add the row's update to ``plan`` if the row may take it; the state written, or None."""
+    is_open = state in OPEN
+    mine = state == SubmissionState.SENDING and attempts == row.attempt
+    resubmit = bool(row.resubmit_of)
+    if result.sent is not None or result.found is not None:
+        if not is_open:
+            return None
+        arrival = result.sent.arrival_number if result.sent else result.found.arrival_number
+        plan.set(row.id, state=SubmissionState.SENT, arrival_number=arrival, sent_at=plan.now,
+                 document=None, lease_until=None, next_attempt_at=None, error_code="",
+                 error_message="")
+        if app is not None:
+            plan.after.append(lambda: _arrived(row, app, result))
+        return SubmissionState.SENT
+    if result.rejected is not None:
+        if not is_open:
+            return None
+        exc = result.rejected
+        reason = reasons.rejected(exc)
+        plan.set(row.id, **_failed_values(reason, exc.code))
+        plan.after.append(lambda: _app_failed(app, row.id, resubmit, reason, exc.code))
+        return SubmissionState.FAILED
+    if not mine:
         return None
-    wait = settings.delay("SUBMIT_RETRY_DELAYS", row.attempt)
-    if _update(still_mine(row.id, row.attempt), state=SubmissionState.RETRY,
-               next_attempt_at=now + timedelta(seconds=wait), lease_until=None,
-               error_code=exc.code[:40], error_message=f"再試行待ち: {exc.message}"):
+    if result.not_sent is not None:
+        exc = result.not_sent
+        if row.attempt >= int(settings.get("SUBMIT_MAX_ATTEMPTS")):
+            reason = reasons.not_sent_given_up(row.attempt, exc.message)
+            plan.set(row.id, **_failed_values(reason, "not_sent"))
+            plan.after.append(lambda: _app_failed(app, row.id, resubmit, reason, "not_sent"))
+            return SubmissionState.FAILED
+        wait = settings.delay("SUBMIT_RETRY_DELAYS", row.attempt)
+        plan.set(row.id, state=SubmissionState.RETRY,
+                 next_attempt_at=plan.now + timedelta(seconds=wait), lease_until=None,
+                 error_code=exc.code[:40], error_message=f"再試行待ち: {exc.message}")
         return SubmissionState.RETRY
-    return None
-
-
-def _unknown(row: Outgoing, exc, now: datetime) -> SubmissionState | None:
+    exc = result.unknown or OssOutcomeUnknown(NO_ANSWER)
     wait = settings.delay("RECONCILE_DELAYS", row.attempt)
-    if _update(still_mine(row.id, row.attempt), state=SubmissionState.UNKNOWN,
-               next_attempt_at=now + timedelta(seconds=wait), lease_until=None,
-               error_code=(exc.code or "")[:40], error_message=f"送信結果を確認中: {exc.message}"):
-        return SubmissionState.UNKNOWN
-    return None
+    plan.set(row.id, state=SubmissionState.UNKNOWN,
+             next_attempt_at=plan.now + timedelta(seconds=wait), lease_until=None,
+             error_code=(exc.code or "")[:40], error_message=f"送信結果を確認中: {exc.message}")
+    return SubmissionState.UNKNOWN
 
 
 def record(rows: list[Outgoing], results: dict[int, Result]) -> Counter:
     """Write every row's outcome in one transaction; count the states written."""
-    now = utcnow()
-    ids = [r.application_id for r in rows]
-    apps = {a.id: a for a in db.session.scalars(
-        sa.select(Application).where(Application.id.in_(ids)))} if ids else {}
     counts: Counter = Counter()
+    if not rows:
+        return counts
+    plan = _Plan(utcnow())
+    current = {sid: (state, attempts) for sid, state, attempts in db.session.execute(
+        sa.select(Submission.id, Submission.state, Submission.attempts)
+        .where(Submission.id.in_([r.id for r in rows])).with_for_update())}
+    apps = {a.id: a for a in db.session.scalars(
+        sa.select(Application).options(defer(Application.payload))
+        .where(Application.id.in_([r.application_id for r in rows])))}
     for row in rows:
-        result = results.get(row.id) or Result(unknown=OssOutcomeUnknown("送信結果がありません。"))
-        app = apps.get(row.application_id)
-        if result.sent is not None or result.found is not None:
-            state = SubmissionState.SENT if _sent(row, app, result, now) else None
-        elif result.rejected is not None:
-            exc = result.rejected
-            state = (SubmissionState.FAILED if failed(row.id, bool(row.resubmit_of), app,
-                                                      reasons.rejected(exc), exc.code)
-                     else None)
-        elif result.not_sent is not None:
-            state = _not_sent(row, app, result.not_sent, now)
-        else:
-            state = _unknown(row, result.unknown, now)
-        counts[state.value if state else "lost_claim"] += 1
+        state, attempts = current.get(row.id, (None, None))
+        written = _plan_row(plan, row, results.get(row.id) or Result(), state, attempts,
+                            apps.get(row.application_id))
+        counts[written.value if written else "lost_claim"] += 1
+    plan.write()
     db.session.commit()
     return counts

@@ -22,7 +22,10 @@ def reap() -> dict[str, int]:
     """Release expired claims; return how many rows went to UNKNOWN and to RETRY."""
     now = utcnow()
     expired = sa.and_(Submission.state == SubmissionState.SENDING, Submission.lease_until < now)
-    counts = {}
+    counts = {SubmissionState.UNKNOWN.value: 0, SubmissionState.RETRY.value: 0}
+    if db.session.scalar(sa.select(Submission.id).where(expired).limit(1)) is None:
+        db.session.commit()  # nothing to do: an idle tick only reads
+        return counts
     for state, signed in ((SubmissionState.UNKNOWN, Submission.signed_at.is_not(None)),
                           (SubmissionState.RETRY, Submission.signed_at.is_(None))):
         result = db.session.execute(

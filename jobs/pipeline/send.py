@@ -13,6 +13,7 @@ play; running a chunk twice is harmless.
 """
 
 import logging
+import time
 
 import sqlalchemy as sa
 from flask import current_app
@@ -71,6 +72,7 @@ def _prepare(claims: dict[int, int], unresolved: set[int]) -> list[transport.Out
             key=sub.idempotency_key, backend=app.backend.value,
             resubmit_of=app.arrival_number if resubmit else "", document=sub.document,
             unresolved=sub.id in unresolved))
+    filers.audit_use()
     return rows
 
 
@@ -83,10 +85,15 @@ def send_chunk(submission_ids: list[int]) -> dict:
     claims = {**fresh, **looked_up}
     if not claims:
         return {"claimed": 0}
+    started = time.perf_counter()
     rows = _prepare(claims, set(looked_up))
     db.session.commit()   # persisted before any byte goes to OSS
     db.session.close()    # and no transaction stays open during the calls
+    signed = time.perf_counter()
     results = transport.deliver(rows, current_app.config,
                                 batch=bool(settings.get("OSS_BATCH_SUBMIT")))
+    delivered = time.perf_counter()
     counts = outcomes.record(rows, results)
-    return {"claimed": len(claims), **counts}
+    return {"claimed": len(claims), **counts, "seconds": {
+        "prepare": round(signed - started, 4), "oss": round(delivered - signed, 4),
+        "record": round(time.perf_counter() - delivered, 4)}}

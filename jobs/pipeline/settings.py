@@ -9,13 +9,13 @@ import os
 from flask import current_app
 
 DEFAULTS: dict[str, object] = {
-    "SUBMIT_CHUNK_SIZE": 50,          # submissions per send job (one HTTP batch each)
+    "SUBMIT_CHUNK_SIZE": 100,         # submissions per send job (one HTTP batch each)
     "SUBMIT_LEASE_SECONDS": 120,      # a claimed submission belongs to its job this long
     "SUBMIT_RETRY_DELAYS": (30, 120, 600, 1800, 3600),  # after "not sent", per attempt
     "SUBMIT_MAX_ATTEMPTS": 6,         # attempts before a never-sent submission fails
     "RECONCILE_DELAYS": (5, 30, 120, 600, 1800),  # before each status query of an unknown outcome
     "OUTBOX_GRACE_SECONDS": 30,       # an enqueued job gets this long before it is checked
-    "PIPELINE_TICK_SECONDS": 10,      # reaper + outbox + polls; 0 turns the ticker off
+    "PIPELINE_TICK_SECONDS": 5,       # reaper + outbox + polls; 0 turns the ticker off
     "STATUS_POLL_SECONDS": None,      # per application; default 60 (production) or 5
     "STATUS_POLL_LIMIT": 5000,        # applications polled per tick at most
     "OSS_BATCH_SUBMIT": True,         # POST /applications/batch (else one request per document)

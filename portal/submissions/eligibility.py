@@ -90,6 +90,7 @@ class FilingContext:
         self._cert: SigningCertificate | FilingBlocked | None = None
         self._accounts: dict = {}
         self._branches: dict = {}
+        self._refusals: dict = {}
 
     def certificate(self) -> SigningCertificate:
         """The certificate chosen by the 利用開始日 rule. :raises FilingBlocked:"""
@@ -118,10 +119,15 @@ class FilingContext:
         """Why ``app`` cannot be filed by this organisation now (None: it can)."""
         if app.agent_org_id != self.org_id:
             return "この申請データは貴事務所が代理人として送信するものではありません。"
-        try:
-            self.certificate()
-        except FilingBlocked as exc:
-            return certificate_refusal(exc)
         branch_id = app.branch_id or self.default_branch_id
-        return (account_refusal(self.account(app.backend, branch_id), app.backend)
-                or kei_refusal(app, self.branch(branch_id)))
+        key = (app.backend, branch_id, app.procedure)
+        if key not in self._refusals:
+            try:
+                self.certificate()
+            except FilingBlocked as exc:
+                self._refusals[key] = certificate_refusal(exc)
+            else:
+                self._refusals[key] = (
+                    account_refusal(self.account(app.backend, branch_id), app.backend)
+                    or kei_refusal(app, self.branch(branch_id)))
+        return self._refusals[key]

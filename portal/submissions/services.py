@@ -82,19 +82,31 @@ def _busy(ids: list[int], kind: SubmissionKind) -> set[int]:
     return busy
 
 
-def _claim_applications(ids: list[int], kind: SubmissionKind) -> dict[int, S]:
-    """Move the applications to SENDING by compare-and-set; return {id: state before}."""
+def _claim_applications(ids: list[int], kind: SubmissionKind) -> set[int]:
+    """Move the applications to SENDING by compare-and-set; return the ids moved."""
     allowed = [s.value for s in SENDABLE[kind]]
-    before = dict(db.session.execute(
-        sa.select(Application.id, Application.state).where(Application.id.in_(ids))).all())
     won = set()
     for part in _chunks(ids):
         won.update(db.session.scalars(
             sa.update(Application)
             .where(Application.id.in_(part), Application.state.in_(allowed))
             .values(state=S.SENDING, updated_at=utcnow())
-            .returning(Application.id)))
-    return {app_id: before[app_id] for app_id in ids if app_id in won}
+            .returning(Application.id)
+            .execution_options(synchronize_session=False)))
+    return won
+
+
+def _refusal(app: Application | None, kind: SubmissionKind, busy: bool,
+             context: FilingContext) -> str | None:
+    """Why ``app`` is not sent in this batch (None: it is)."""
+    if app is None:
+        return NOT_FOUND
+    state = state_refusal(app, kind)
+    if state:
+        return state
+    if busy:
+        return ALREADY_RESUBMITTED if kind == SubmissionKind.RESUBMIT else IN_PROGRESS
+    return context.refusal(app)
 
 
 def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKind.SUBMIT
@@ -120,27 +132,25 @@ def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKi
     context = FilingContext(user.org_id, utcnow(), branch.id if branch else None)
     candidates = []
     for app_id in ids:
-        app = apps.get(app_id)
-        reason = (NOT_FOUND if app is None else state_refusal(app, kind)
-                  or ((ALREADY_RESUBMITTED if kind == SubmissionKind.RESUBMIT else IN_PROGRESS)
-                      if app_id in busy else None)
-                  or context.refusal(app))
+        reason = _refusal(apps.get(app_id), kind, app_id in busy, context)
         if reason:
             refused.append({"application_id": app_id, "reason": reason})
         else:
             candidates.append(app_id)
-    before = _claim_applications(candidates, kind) if candidates else {}
-    refused += [{"application_id": i, "reason": RACED} for i in candidates if i not in before]
+    won = _claim_applications(candidates, kind) if candidates else set()
+    refused += [{"application_id": i, "reason": RACED} for i in candidates if i not in won]
+    before = {i: apps[i].state for i in candidates if i in won}
     batch = SendBatch(org_id=user.org_id, user_id=user.id, total=len(before), refused=refused)
     db.session.add(batch)
     db.session.flush()
-    _write_rows(batch, user, apps, before, kind)
+    _write_rows(batch, user, before, kind)
     audit.record("submissions_queued", target=f"send_batch:{batch.id}", kind=kind.value,
                  count=len(before), refused=len(refused))
     return batch
 
 
-def _write_rows(batch: SendBatch, user, apps: dict, before: dict, kind: SubmissionKind) -> None:
+def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> None:
+    """One PENDING submission and one history event per application (bulk inserts)."""
     now = utcnow()
     subs, events = [], []
     for app_id, state in before.items():

@@ -1,5 +1,7 @@
 """Fixtures for the submission pipeline: a live simulator, a filing office, job draining."""
 
+from pathlib import Path
+
 import pytest
 
 from oss.simulator.config import SimConfig
@@ -29,10 +31,11 @@ def pipeline_authorities(tmp_path_factory) -> certs.Authorities:
 def make_sim(tmp_path, pipeline_authorities):
     started = []
 
-    def _make(step: float = 30.0, **faults) -> LiveSimulator:
+    def _make(step: float = 30.0, issuer_dir=None, **faults) -> LiveSimulator:
         """A simulator in fast mode; one flow step takes ``step`` seconds (``sim.advance``)."""
         cfg = SimConfig(db_path=tmp_path / f"sim{len(started)}.db", mode="fast",
-                        step_seconds=step, issuer_dir=pipeline_authorities.directory)
+                        step_seconds=step,
+                        issuer_dir=Path(issuer_dir or pipeline_authorities.directory))
         live = LiveSimulator(cfg)
         if faults:
             live.faults(**faults)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from portal.extensions import db
 from portal.models import ApplicationEvent
 from portal.models import ApplicationState
+from portal.models import AuditEvent
 from portal.models import OssAccount
 from portal.models import SendBatch
 from portal.models import SigningCertificate
@@ -56,6 +57,9 @@ def test_send_reaches_the_simulator_with_everything_recorded(any_app, office, si
         kinds = db.session.scalars(sa.select(ApplicationEvent.kind).where(
             ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)).all()
         assert kinds == ["submit_requested", "submitted"]
+    used = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "certificate_used")).all()
+    assert sorted(i for e in used for i in e.detail["submission_ids"]) == [s.id for s in sent]
     log = requests.get(f"{sim.url}/_sim/requests").json()
     assert {r["op"] for r in log["requests"]} == {"submit"}
     assert len(log["requests"]) == 4  # one batch request per back-end, one log row per document
