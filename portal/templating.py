@@ -24,6 +24,7 @@ NAV = [
     ("申請データ一覧", "applications.index", {"staff"}, False),
     ("申請データ送信", "submissions.index", {"staff"}, True),
     ("申請データ照会", "applications.admin_index", {"admin"}, False),
+    ("受付番号リスト", "receipts.index", {"staff"}, True),
     ("ユーザー管理", "admin.users", {"admin"}, False),
     ("拠点管理", "admin.branches", {"admin"}, False),
     ("一括利用者アカウント", "admin.oss_accounts", {"admin"}, True),
