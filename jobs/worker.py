@@ -7,6 +7,9 @@ from rq import SimpleWorker
 from rq import Worker
 from rq.timeouts import TimerDeathPenalty
 
+from jobs.pipeline.ticker import Ticker
+from jobs.pipeline.warm import warm
+
 log = logging.getLogger(__name__)
 
 
@@ -54,12 +57,15 @@ class EmbeddedWorker:
         self.poll_interval = poll_interval
         self.worker = ThreadWorker(list(QUEUE_NAMES), connection=conn)
         self.worker.flask_app = app
+        self.ticker = Ticker.for_app(app, conn)  # periodic pipeline upkeep (jobs/pipeline)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="ossdesk-worker", daemon=True)
 
     def _run(self):
         while not self._stop.is_set():
             try:
+                if self.ticker is not None:
+                    self.ticker.maybe_tick()
                 self.worker.work(burst=True, with_scheduler=True, logging_level="WARNING")
             except Exception:  # keep the embedded worker alive; the job row has the error
                 log.exception("embedded worker loop failed")
@@ -82,4 +88,12 @@ def run_worker(app, queues: list[str], with_scheduler: bool = True, burst: bool 
         conn = get_connection()
     worker = AppWorker(queues, connection=conn)
     worker.flask_app = app
-    worker.work(with_scheduler=with_scheduler, burst=burst)
+    warm(app)  # every work-horse is a fork of this process: load and compile once here
+    ticker = None if burst else Ticker.for_app(app, conn)
+    if ticker is not None:
+        ticker.start()
+    try:
+        worker.work(with_scheduler=with_scheduler, burst=burst)
+    finally:
+        if ticker is not None:
+            ticker.stop()

@@ -8,8 +8,11 @@ import sqlalchemy as sa
 from portal.certificates.demo import deposit_demo_certificate
 from portal.config import instance_dir
 from portal.extensions import db
+from portal.models import Backend
 from portal.models import Organization
 from portal.models import OrgKind
+from portal.models import OssAccount
+from portal.models import PaymentMode
 from portal.models import Role
 from portal.models import User
 from portal.orgs import services
@@ -32,6 +35,27 @@ def _password() -> str:
     return "Demo-" + secrets.token_urlsafe(9)
 
 
+# 一括利用者アカウント of the demo 行政書士: (back-end, 一括利用者ID, payment mode).
+DEMO_ACCOUNTS = [(Backend.MLIT, "DEMO0001", PaymentMode.DIRECT_NATIONAL),
+                 (Backend.KEI, "DEMOK001", PaymentMode.MATOME)]
+
+
+def _demo_accounts(org: Organization) -> None:
+    """Bulk-user accounts (with a 到達番号パスワード) so staff can send to the simulator."""
+    for backend, bulk_user_id, mode in DEMO_ACCOUNTS:
+        account = services.save_oss_account(org, None, backend=backend, bulk_user_id=bulk_user_id,
+                                            payment_mode=mode, branch_id=None)
+        services.set_account_secret(account, _password(), None)
+
+
+def _ensure_demo_accounts() -> None:
+    org = db.session.scalar(sa.select(Organization).join(User, User.org_id == Organization.id)
+                            .where(User.login_id == "demo-admin"))
+    if org is not None and not db.session.scalar(
+            sa.select(OssAccount.id).where(OssAccount.org_id == org.id).limit(1)):
+        _demo_accounts(org)
+
+
 def seed() -> list[dict]:
     """Create the demo organisations once; return the demo logins."""
     from faq.starter import seed_if_empty
@@ -41,6 +65,8 @@ def seed() -> list[dict]:
     path = instance_dir() / DEMO_FILE
     exists = db.session.scalar(sa.select(User.id).where(User.login_id == "demo-admin"))
     if exists and path.exists():
+        _ensure_demo_accounts()  # demo databases made before accounts were part of the demo
+        db.session.commit()
         return json.loads(path.read_text())
     if exists:
         raise RuntimeError(f"demo users exist but {path} is missing; reset the database")
@@ -68,6 +94,7 @@ def seed() -> list[dict]:
             services.link_requester(orgs[agent_key], org)
         if kind == OrgKind.GYOSEISHOSHI:
             deposit_demo_certificate(org, users[0][1])
+            _demo_accounts(org)
     db.session.commit()
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)

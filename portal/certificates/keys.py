@@ -64,9 +64,9 @@ def forget(cert_id: int) -> None:
             del cache[entry]
 
 
-def record_use(cert: SigningCertificate, target: str) -> None:
+def record_use(cert: SigningCertificate, target: str, **detail) -> None:
     audit.record("certificate_used", target=f"certificate:{cert.id}", org_id=cert.org_id,
-                 used_for=target[:80])
+                 used_for=target[:80], **detail)
 
 
 def signer_for_filing(org_id: int, at: datetime, *, target: str,

@@ -48,6 +48,8 @@ class SendBatch(TenantOwned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), nullable=True)
     total: Mapped[int] = mapped_column(default=0)
+    # Applications the user picked that were not sent: [{"application_id", "reason"}].
+    refused: Mapped[list] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
     submissions: Mapped[list["Submission"]] = relationship(back_populates="batch",
@@ -78,12 +80,17 @@ class Submission(TenantOwned, db.Model):
     lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     enqueued_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    job_id: Mapped[str] = mapped_column(sa.String(80), default="")  # RQ job last enqueued
     certificate_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("signing_certificate.id"), nullable=True)
     oss_account_id: Mapped[int | None] = mapped_column(sa.ForeignKey("oss_account.id"),
                                                        nullable=True)
     secret_version: Mapped[int | None] = mapped_column(nullable=True)
     document_digest: Mapped[str] = mapped_column(sa.String(128), default="")
+    # The signed bytes, kept until the outcome is known (a resend after "not found"
+    # sends exactly these under the same key); cleared when the row is terminal.
+    document: Mapped[bytes | None] = mapped_column(sa.LargeBinary, nullable=True,
+                                                   deferred=True)
     signed_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     arrival_number: Mapped[str] = mapped_column(sa.String(40), default="")
@@ -121,6 +128,11 @@ class ReceiptList(TenantOwned, db.Model):
     identification_number: Mapped[str] = mapped_column(sa.String(40), default="")
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     error_message: Mapped[str] = mapped_column(sa.Text, default="")
+    error_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The send job claims the list by compare-and-set on the lease (jobs/receipts.py).
+    attempts: Mapped[int] = mapped_column(default=0)
+    requested_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"),
                                                       nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)

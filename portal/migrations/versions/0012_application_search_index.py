@@ -1,7 +1,7 @@
 """applications: covering indexes for 申請データ検索 (filters, sorts, visibility, counts)
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0013
 Create Date: 2026-11-25 22:10:00
 
 """
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0012'
-down_revision = '0010'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,244 @@
+"""Bulk sends: write the outbox rows in the user's transaction, enqueue after commit.
+
+``create_send_batch`` refuses what cannot be sent (each refusal with its reason,
+kept on the batch for the page) and writes, for the rest, one ``Submission``
+per application with a fresh idempotency key, in the caller's transaction. The
+caller commits, then calls ``enqueue_batch``: if Redis is away at that moment
+nothing is lost, the outbox relay enqueues the rows from the database.
+"""
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import load_only
+
+from portal import audit
+from portal.applications.services import filing_branch
+from portal.extensions import db
+from portal.models import Application
+from portal.models import ApplicationEvent
+from portal.models import ApplicationState as S
+from portal.models import SendBatch
+from portal.models import Submission
+from portal.models import SubmissionKind
+from portal.models import SubmissionState
+from portal.models.base import utcnow
+from portal.models.submission import ACTIVE_STATES
+from portal.submissions.eligibility import SENDABLE
+from portal.submissions.eligibility import FilingContext
+from portal.submissions.eligibility import state_refusal
+
+IN_CHUNK = 900  # ids per IN (...) list
+
+NOT_FOUND = "申請データが見つからないか、この利用者には送信できない申請データです。"
+IN_PROGRESS = "この申請は既に送信処理中か送信済みです(申請データ一覧で状況を確認してください)。"
+ALREADY_RESUBMITTED = ("この申請は既に再申請されています。"
+                       "もう一度申請するには申請データ再利用で新しい申請を作成してください。")
+RACED = "他の操作で状態が変わったため送信しませんでした。申請データ一覧で状況を確認してください。"
+
+
+def _chunks(items: list, size: int = IN_CHUNK):
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def _unique_ids(application_ids) -> list[int]:
+    seen, ids = set(), []
+    for value in application_ids:
+        try:
+            app_id = int(value)
+        except (TypeError, ValueError):
+            continue
+        if app_id not in seen:
+            seen.add(app_id)
+            ids.append(app_id)
+    return ids
+
+
+def _load(ids: list[int]) -> dict[int, Application]:
+    """The applications among ``ids`` the user may see (tenancy scopes the SELECT)."""
+    cols = (Application.id, Application.org_id, Application.agent_org_id,
+            Application.requester_org_id, Application.branch_id, Application.procedure,
+            Application.backend, Application.state, Application.arrival_number)
+    found = {}
+    for part in _chunks(ids):
+        for app in db.session.scalars(sa.select(Application).options(load_only(*cols))
+                                      .where(Application.id.in_(part))):
+            found[app.id] = app
+    return found
+
+
+def _busy(ids: list[int], kind: SubmissionKind) -> set[int]:
+    """Applications with a live submission of ``kind`` (a sent 再申請 counts: OSS takes one)."""
+    busy = set()
+    for part in _chunks(ids):
+        busy.update(db.session.scalars(
+            sa.select(Submission.application_id).where(
+                Submission.application_id.in_(part), Submission.kind == kind,
+                Submission.state.in_(ACTIVE_STATES))))
+    return busy
+
+
+def _claim_applications(ids: list[int], kind: SubmissionKind) -> set[int]:
+    """Move the applications to SENDING by compare-and-set; return the ids moved."""
+    allowed = [s.value for s in SENDABLE[kind]]
+    won = set()
+    for part in _chunks(ids):
+        won.update(db.session.scalars(
+            sa.update(Application)
+            .where(Application.id.in_(part), Application.state.in_(allowed))
+            .values(state=S.SENDING, updated_at=utcnow())
+            .returning(Application.id)
+            .execution_options(synchronize_session=False)))
+    return won
+
+
+def _refusal(app: Application | None, kind: SubmissionKind, busy: bool,
+             context: FilingContext) -> str | None:
+    """Why ``app`` is not sent in this batch (None: it is)."""
+    if app is None:
+        return NOT_FOUND
+    state = state_refusal(app, kind)
+    if state:
+        return state
+    if busy:
+        return ALREADY_RESUBMITTED if kind == SubmissionKind.RESUBMIT else IN_PROGRESS
+    return context.refusal(app)
+
+
+def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKind.SUBMIT
+                      ) -> SendBatch:
+    """Write a bulk send of ``application_ids`` by ``user`` in the current transaction.
+
+    Applications that cannot be sent are listed in ``batch.refused`` as
+    ``{"application_id", "reason"}`` (reason in Japanese); the others get a
+    PENDING submission each. The caller commits, then calls ``enqueue_batch``.
+    """
+    from jobs.pipeline import settings
+
+    ids = _unique_ids(application_ids)
+    refused: list[dict] = []
+    limit = int(settings.get("SEND_BATCH_MAX"))
+    if len(ids) > limit:
+        refused += [{"application_id": i, "reason": f"一度に送信できるのは{limit:,}件までです。"}
+                    for i in ids[limit:]]
+        ids = ids[:limit]
+    apps = _load(ids)
+    busy = _busy(list(apps), kind)
+    branch = filing_branch(user)
+    context = FilingContext(user.org_id, utcnow(), branch.id if branch else None)
+    candidates = []
+    for app_id in ids:
+        reason = _refusal(apps.get(app_id), kind, app_id in busy, context)
+        if reason:
+            refused.append({"application_id": app_id, "reason": reason})
+        else:
+            candidates.append(app_id)
+    won = _claim_applications(candidates, kind) if candidates else set()
+    refused += [{"application_id": i, "reason": RACED} for i in candidates if i not in won]
+    before = {i: apps[i].state for i in candidates if i in won}
+    batch = SendBatch(org_id=user.org_id, user_id=user.id, total=len(before), refused=refused)
+    db.session.add(batch)
+    db.session.flush()
+    _write_rows(batch, user, before, kind)
+    audit.record("submissions_queued", target=f"send_batch:{batch.id}", kind=kind.value,
+                 count=len(before), refused=len(refused))
+    return batch
+
+
+def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> None:
+    """One PENDING submission and one history event per application (bulk inserts)."""
+    now = utcnow()
+    subs, events = [], []
+    for app_id, state in before.items():
+        subs.append({"org_id": user.org_id, "application_id": app_id, "batch_id": batch.id,
+                     "kind": kind, "idempotency_key": uuid.uuid4().hex,
+                     "state": SubmissionState.PENDING, "created_at": now, "updated_at": now})
+        events.append({"application_id": app_id, "kind": f"{kind.value}_requested",
+                       "user_id": user.id, "org_id": user.org_id, "created_at": now,
+                       "from_state": state.value, "to_state": S.SENDING.value,
+                       "comment": "", "detail": {"batch_id": batch.id}})
+    for part in _chunks(subs, 1000):
+        db.session.execute(sa.insert(Submission), part)
+    for part in _chunks(events, 1000):
+        db.session.execute(sa.insert(ApplicationEvent), part)
+
+
+def enqueue_batch(batch_id: int) -> int:
+    """Enqueue the batch's pending submissions in chunks (after the commit); return job count."""
+    from jobs.pipeline.outbox import enqueue_submissions
+
+    ids = db.session.scalars(
+        sa.select(Submission.id).where(Submission.batch_id == batch_id,
+                                       Submission.state == SubmissionState.PENDING)
+        .order_by(Submission.id)).all()
+    return enqueue_submissions(list(ids))
+
+
+@dataclass
+class Progress:
+    total: int
+    counts: Counter
+
+    @property
+    def done(self) -> int:
+        return self.counts[SubmissionState.SENT] + self.counts[SubmissionState.FAILED]
+
+    @property
+    def finished(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else self.done * 100 // self.total
+
+
+def progress(batch: SendBatch) -> Progress:
+    rows = db.session.execute(
+        sa.select(Submission.state, sa.func.count()).where(Submission.batch_id == batch.id)
+        .group_by(Submission.state)).all()
+    return Progress(batch.total, Counter({SubmissionState(s): n for s, n in rows}))
+
+
+def batch_rows(batch: SendBatch, page: int, per_page: int = 100):
+    """One page of the batch's submissions with their applications (problems first)."""
+    order = sa.case((Submission.state == SubmissionState.FAILED, 0),
+                    (Submission.state == SubmissionState.SENT, 2), else_=1)
+    query = (sa.select(Submission)
+             .options(joinedload(Submission.application).load_only(
+                 Application.id, Application.procedure, Application.state,
+                 Application.registration_no, Application.chassis_no, Application.oss_status))
+             .where(Submission.batch_id == batch.id).order_by(order, Submission.id))
+    return db.paginate(query, page=page, per_page=per_page, error_out=False)
+
+
+def recent_batches(user, limit: int = 20) -> list[SendBatch]:
+    return db.session.scalars(sa.select(SendBatch).order_by(SendBatch.id.desc())
+                              .limit(limit)).all()
+
+
+def sendable_query(user):
+    """Applications the user's office can send now, newest first (tenancy scopes it)."""
+    return (sa.select(Application)
+            .where(Application.agent_org_id == user.org_id,
+                   Application.state.in_(SENDABLE[SubmissionKind.SUBMIT]))
+            .order_by(Application.updated_at.desc(), Application.id.desc()))
+
+
+def sent_message(batch: SendBatch) -> str:
+    if not batch.total:
+        return "送信できる申請データがありませんでした。理由を確認してください。"
+    text = f"{batch.total}件の申請データの送信を開始しました。"
+    if batch.refused:
+        text += f"({len(batch.refused)}件は送信していません。理由を確認してください。)"
+    return text
+
+
+def refused_rows(batch: SendBatch) -> list[tuple[dict, Application | None]]:
+    """The refused entries with the applications the user may see."""
+    ids = [r["application_id"] for r in batch.refused or []]
+    apps = _load(ids) if ids else {}
+    return [(r, apps.get(r["application_id"])) for r in batch.refused or []]

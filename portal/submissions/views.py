@@ -1,0 +1,70 @@
+"""申請データ送信: choose ready applications, send them, follow a bulk send live."""
+
+from flask import flash
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from forms import specs
+from portal.access import policy
+from portal.extensions import db
+from portal.hours.guard import send_refusal
+from portal.models import SendBatch
+from portal.models import SubmissionState
+from portal.submissions import bp
+from portal.submissions import services
+from portal.tenancy import get_or_404
+
+
+@bp.get("/")
+@policy("staff", agent_only=True)
+def index():
+    page = db.paginate(services.sendable_query(current_user), per_page=100, error_out=False)
+    return render_template("submissions/index.html", page=page, specs=specs,
+                           batches=services.recent_batches(current_user))
+
+
+@bp.post("/send")
+@policy("staff", agent_only=True)
+def send():
+    ids = request.form.getlist("application_id")
+    if not ids:
+        flash("送信する申請データを選んでください。", "error")
+        return redirect(request.referrer or url_for("submissions.index"))
+    if (refusal := send_refusal(ids)) is not None:  # outside service hours: offer 予約送信
+        return refusal
+    try:
+        batch = services.create_send_batch(current_user, ids)
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        flash(services.RACED, "error")
+        return redirect(url_for("submissions.index"))
+    services.enqueue_batch(batch.id)
+    flash(services.sent_message(batch), "success" if batch.total else "error")
+    return redirect(url_for("submissions.batch", batch_id=batch.id))
+
+
+@bp.get("/batches/<int:batch_id>")
+@policy("staff", agent_only=True)
+def batch(batch_id: int):
+    send_batch = get_or_404(SendBatch, batch_id)
+    return render_template("submissions/batch.html", **_progress_context(send_batch))
+
+
+@bp.get("/batches/<int:batch_id>/progress")
+@policy("staff", agent_only=True)
+def batch_progress(batch_id: int):
+    send_batch = get_or_404(SendBatch, batch_id)
+    return render_template("submissions/_progress.html", **_progress_context(send_batch))
+
+
+def _progress_context(send_batch: SendBatch) -> dict:
+    page = request.args.get("page", 1, type=int)
+    return {"batch": send_batch, "progress": services.progress(send_batch),
+            "rows": services.batch_rows(send_batch, page), "specs": specs,
+            "refused": services.refused_rows(send_batch),
+            "state_labels": {s.value: s.label for s in SubmissionState}}

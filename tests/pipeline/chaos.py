@@ -1,0 +1,216 @@
+"""Chaos harness (SECURITY.md R1–R4): real Redis, PostgreSQL, 2 ``ossdesk worker`` processes and
+the simulator as its own process with 5xx and accept-then-timeout faults; work-horses are
+SIGKILLed at random moments, Redis is flushed and restarted. Figures are returned for the report.
+"""
+
+import json
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import requests
+import sqlalchemy as sa
+
+from portal.config import ROOT
+from portal.extensions import db
+from portal.models import Submission
+from tests.services import _wait_port
+from tests.services import free_port
+
+BIN = Path(sys.executable).parent
+
+# Pipeline settings for the workers: short leases and backoffs so recovery shows in seconds.
+WORKER_ENV = {
+    "OSS_TIMEOUT": "0.8",
+    "OSS_CONNECT_TIMEOUT": "0.5",
+    "OSSDESK_SUBMIT_CHUNK_SIZE": "10",
+    "OSSDESK_SUBMIT_LEASE_SECONDS": "3",
+    "OSSDESK_PIPELINE_TICK_SECONDS": "1",
+    "OSSDESK_OUTBOX_GRACE_SECONDS": "2",
+    "OSSDESK_SUBMIT_RETRY_DELAYS": "0.2,0.5,1",
+    "OSSDESK_SUBMIT_MAX_ATTEMPTS": "100",
+    "OSSDESK_RECONCILE_DELAYS": "0.2,0.5,1",
+    "OSSDESK_STATUS_POLL_SECONDS": "3600",
+}
+
+
+class RestartableRedis:
+    """A redis-server on a fixed port that can be killed and started again (data lost)."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="ossdesk-chaos-redis-")
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.proc = None
+        self.start()
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [shutil.which("redis-server"), "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", "--dir", self.dir],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _wait_port(self.port)
+
+    def restart(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        time.sleep(0.3)
+        self.start()
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class SimulatorProcess:
+    def __init__(self, tmp: Path, issuers: Path, faults: list[str]):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "oss.simulator", "--port", str(self.port), "--db",
+             str(tmp / "chaos-sim.db"), "--mode", "fast", "--step", "30", "--issuers",
+             str(issuers), *faults], cwd=ROOT, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        _wait_port(self.port)
+
+    def stats(self) -> dict:
+        return requests.get(f"{self.url}/_sim/stats", timeout=10).json()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(10)
+
+
+class Workers:
+    """``ossdesk worker`` processes, restarted when they die (as a supervisor would)."""
+
+    def __init__(self, count: int, env: dict):
+        self.env = env
+        self.procs = [self._spawn() for _ in range(count)]
+        self.restarts = 0
+
+    def _spawn(self) -> subprocess.Popen:
+        return subprocess.Popen([str(BIN / "ossdesk"), "worker"], cwd=ROOT, env=self.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def supervise(self) -> None:
+        for i, proc in enumerate(self.procs):
+            if proc.poll() is not None:
+                self.procs[i] = self._spawn()
+                self.restarts += 1
+
+    def horses(self) -> list[int]:
+        """Work-horses: children of the workers that lead their own process group."""
+        parents = {p.pid for p in self.procs}
+        found = []
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rsplit(")", 1)[1].split()
+            pid, ppid, pgid = int(entry), int(fields[1]), int(fields[2])
+            if ppid in parents and pgid == pid:
+                found.append(pid)
+        return found
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            proc.send_signal(signal.SIGTERM)
+        for proc in self.procs:
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@dataclass
+class Figures:
+    submissions: int
+    sigkills: int = 0
+    redis_restarts: int = 0
+    redis_flushes: int = 0
+    worker_restarts: int = 0
+    chaos_seconds: float = 0.0
+    settle_seconds: float = 0.0
+    states: dict = field(default_factory=dict)
+    lost: int = 0
+    duplicates_at_simulator: int = 0
+    simulator_applications: int = 0
+    repeated_keys: int = 0
+    faults_injected: dict = field(default_factory=dict)
+
+    def as_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False)
+
+
+def states() -> Counter:
+    db.session.rollback()
+    rows = db.session.execute(sa.select(Submission.state, sa.func.count())
+                              .group_by(Submission.state)).all()
+    db.session.rollback()
+    return Counter({s.value: n for s, n in rows})
+
+
+def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
+        restarts: int, flushes: int, timeout: float, seed: int = 5) -> Figures:
+    """Keep killing and flushing until the quotas are used, then wait for every row to settle."""
+    rng = random.Random(seed)
+    figures = Figures(submissions=total)
+    events = ["restart"] * restarts + ["flush"] * flushes
+    rng.shuffle(events)
+    marks = sorted(rng.uniform(0.1, 0.8) for _ in events)  # share of rows done when each fires
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        done = states()
+        finished = done["sent"] + done["failed"]
+        if events and finished >= marks[0] * total:
+            marks.pop(0)
+            if events.pop(0) == "restart":
+                redis.restart()
+                figures.redis_restarts += 1
+            else:
+                import redis as redis_py
+
+                redis_py.Redis.from_url(redis.url).flushall()
+                figures.redis_flushes += 1
+        if figures.sigkills < kills:
+            horses = workers.horses()
+            if horses and rng.random() < 0.7:
+                time.sleep(rng.uniform(0, 0.05))  # somewhere inside the job
+                try:
+                    os.kill(rng.choice(horses), signal.SIGKILL)
+                    figures.sigkills += 1
+                except ProcessLookupError:
+                    pass
+        workers.supervise()
+        if finished == total and not events and figures.sigkills >= kills:
+            break
+        if finished == total and figures.sigkills < kills:
+            break  # nothing left to kill: the run finished first
+        time.sleep(rng.uniform(0.01, 0.08))
+    figures.chaos_seconds = round(time.monotonic() - started, 1)
+    settle_start = time.monotonic()
+    while time.monotonic() - settle_start < timeout:
+        workers.supervise()
+        done = states()
+        if done["sent"] + done["failed"] == total:
+            break
+        time.sleep(0.3)
+    figures.settle_seconds = round(time.monotonic() - settle_start, 1)
+    figures.worker_restarts = workers.restarts
+    figures.states = dict(states())
+    return figures

@@ -1,0 +1,73 @@
+"""Fixtures for the submission pipeline: a live simulator, a filing office, job draining."""
+
+from pathlib import Path
+
+import pytest
+
+from oss.simulator.config import SimConfig
+from tests import certs
+from tests.oss.conftest import LiveSimulator
+
+# Quick settings for tests: short leases and backoffs, a fast client timeout.
+FAST = {
+    "OSS_TIMEOUT": 1.0,
+    "OSS_CONNECT_TIMEOUT": 0.5,
+    "SUBMIT_LEASE_SECONDS": 60,
+    "SUBMIT_RETRY_DELAYS": (0, 0, 0, 0, 0),
+    "SUBMIT_MAX_ATTEMPTS": 3,
+    "RECONCILE_DELAYS": (0,),
+    "OUTBOX_GRACE_SECONDS": 0,
+    "PIPELINE_TICK_SECONDS": 0,
+    "STATUS_POLL_SECONDS": 0,
+}
+
+
+@pytest.fixture(scope="session")
+def pipeline_authorities(tmp_path_factory) -> certs.Authorities:
+    return certs.make_authorities(tmp_path_factory.mktemp("pipeline-issuers"))
+
+
+@pytest.fixture
+def make_sim(tmp_path, pipeline_authorities):
+    started = []
+
+    def _make(step: float = 30.0, issuer_dir=None, **faults) -> LiveSimulator:
+        """A simulator in fast mode; one flow step takes ``step`` seconds (``sim.advance``)."""
+        cfg = SimConfig(db_path=tmp_path / f"sim{len(started)}.db", mode="fast",
+                        step_seconds=step,
+                        issuer_dir=Path(issuer_dir or pipeline_authorities.directory))
+        live = LiveSimulator(cfg)
+        if faults:
+            live.faults(**faults)
+        started.append(live)
+        return live
+
+    yield _make
+    for live in started:
+        live.stop()
+
+
+@pytest.fixture
+def sim(make_sim) -> LiveSimulator:
+    return make_sim()
+
+
+def point_at(app, sim: LiveSimulator | None = None, **extra) -> None:
+    """Configure ``app`` for quick pipeline tests against ``sim``."""
+    app.config.update(FAST)
+    if sim is not None:
+        app.config.update(OSS_MLIT_URL=f"{sim.url}/mlit", OSS_KEI_URL=f"{sim.url}/kei")
+    app.config.update(extra)
+
+
+@pytest.fixture
+def office(pipeline_authorities):
+    """``office(app)``: a 行政書士 office with a certificate, accounts and staff in ``app``'s DB."""
+    from tests.pipeline.office import Office
+
+    def _make(app, **kw) -> Office:
+        app.config["CERT_ISSUER_DIR"] = str(pipeline_authorities.directory)
+        app.extensions.pop("ossdesk_issuers", None)
+        return Office.create(pipeline_authorities, **kw)
+
+    return _make

@@ -1,0 +1,86 @@
+"""Chaos (SECURITY.md R1–R4) against real Redis, PostgreSQL, two RQ worker processes and the
+simulator with 20 % 5xx and 10 % accept-then-timeout: lost = 0, duplicates at the simulator = 0,
+every submission terminal afterwards. The slow run carries the full 1,000."""
+
+import os
+
+import pytest
+import sqlalchemy as sa
+
+from portal.extensions import db
+from portal.models import Application
+from portal.models import Submission
+from portal.models import SubmissionState
+from tests.pipeline import chaos
+from tests.pipeline.office import send
+
+FAULTS = ["--error-rate", "0.2", "--error-phase", "mixed", "--timeout-rate", "0.1",
+          "--hang-seconds", "1.2", "--latency-ms", "0-20", "--seed", "11"]
+
+
+@pytest.fixture
+def chaos_rig(pg_app, office, pipeline_authorities, tmp_path):
+    started = {}
+
+    def _start():
+        redis = started["redis"] = chaos.RestartableRedis()
+        pg_app.config["REDIS_URL"] = redis.url
+        pg_app.extensions.pop("ossdesk_redis", None)
+        sim = started["sim"] = chaos.SimulatorProcess(tmp_path, pipeline_authorities.directory,
+                                                      FAULTS)
+        pg_app.config.update(OSS_MLIT_URL=f"{sim.url}/mlit", OSS_KEI_URL=f"{sim.url}/kei",
+                             SUBMIT_CHUNK_SIZE=10)
+        shop = office(pg_app)
+        env = {**os.environ, **chaos.WORKER_ENV,
+               "DATABASE_URL": pg_app.config["SQLALCHEMY_DATABASE_URI"],
+               "REDIS_URL": redis.url, "OSS_MLIT_URL": f"{sim.url}/mlit",
+               "OSS_KEI_URL": f"{sim.url}/kei"}
+        started["workers"] = chaos.Workers(2, env)
+        return shop, redis, sim, started["workers"]
+
+    yield _start
+    for name in ("workers", "sim", "redis"):
+        if name in started:
+            started[name].stop()
+    pg_app.extensions.pop("ossdesk_redis", None)
+
+
+def _check(figures: chaos.Figures, sim, total: int) -> None:
+    db.session.rollback()
+    stats = sim.stats()
+    sent = db.session.scalars(sa.select(Submission).where(
+        Submission.state == SubmissionState.SENT)).all()
+    keys_at_sim = {sub.idempotency_key for sub in sent}
+    arrived = db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
+        Application.arrival_number != ""))
+    figures.lost = total - len(sent)
+    figures.duplicates_at_simulator = stats["duplicate_applications"]
+    figures.simulator_applications = stats["applications"]
+    figures.repeated_keys = stats["repeated_keys"]
+    figures.faults_injected = stats["faults_injected"]
+    print("\nCHAOS FIGURES", figures.as_json())
+    assert figures.states == {"sent": total}, figures.states
+    assert figures.lost == 0 and arrived == total and len(keys_at_sim) == total
+    assert stats["applications"] == total and stats["duplicate_applications"] == 0
+    assert stats["submission_keys"] == total  # no key was ever replaced by a new one
+
+
+def _run(chaos_rig, total: int, kills: int, restarts: int, flushes: int, timeout: float):
+    shop, redis, sim, workers = chaos_rig()
+    ids = shop.ready(total - total // 10) + shop.ready(total // 10, "kei_keizoku")
+    send(shop.staff, ids)
+    figures = chaos.run(total=total, redis=redis, workers=workers, kills=kills,
+                        restarts=restarts, flushes=flushes, timeout=timeout)
+    _check(figures, sim, total)
+    return figures
+
+
+def test_chaos_150_submissions(chaos_rig):
+    figures = _run(chaos_rig, 150, kills=10, restarts=1, flushes=1, timeout=240)
+    assert figures.sigkills >= 5 and figures.redis_restarts == 1 and figures.redis_flushes == 1
+
+
+@pytest.mark.slow
+def test_chaos_1000_submissions(chaos_rig):
+    figures = _run(chaos_rig, 1000, kills=50, restarts=3, flushes=1, timeout=900)
+    assert figures.sigkills >= 50 and figures.redis_restarts == 3

@@ -1,0 +1,81 @@
+"""申請データ送信 and 送信状況: progress bar, per-row outcome, one polling request per page that
+stops when every row is final."""
+
+import re
+
+from portal.models import ApplicationState
+from tests.conftest import login
+from tests.pipeline.conftest import point_at
+from tests.pipeline.office import drain
+
+
+def _batch_url(resp) -> str:
+    assert resp.status_code == 302
+    return resp.headers["Location"]
+
+
+def test_the_send_page_lists_what_can_be_sent(app, office):
+    point_at(app)
+    shop = office(app)
+    ready = shop.ready(2)
+    draft = shop.ready(1, state=ApplicationState.DRAFT)
+    client = app.test_client()
+    login(client, shop.staff)
+    page = client.get("/submissions/").get_data(as_text=True)
+    for app_id in ready:
+        assert f'name="application_id" value="{app_id}"' in page
+    assert f'value="{draft[0]}"' not in page
+    assert "申請データ送信" in client.get("/dashboard").get_data(as_text=True)  # staff menu
+
+
+def test_progress_polls_once_per_page_until_every_row_is_final(app, office, sim):
+    point_at(app, sim)
+    shop = office(app)
+    ok = shop.ready(2)
+    refused_on_receipt = shop.ready(1, chassis="ZVW30-1239911")
+    not_ready = shop.ready(1, state=ApplicationState.DRAFT)
+    client = app.test_client()
+    login(client, shop.staff)
+    url = _batch_url(client.post("/submissions/send", data={
+        "application_id": [str(i) for i in ok + refused_on_receipt + not_ready]}))
+    page = client.get(url).get_data(as_text=True)
+    assert '<progress max="3" value="0">' in page
+    assert page.count('hx-trigger="every 2s"') == 1  # one poller for the whole page
+    assert "送信しなかった申請データ(1件)" in page and "「作成中」のため送信できません" in page
+    progress_url = re.search(r'hx-get="([^"]+)"', page).group(1).replace("&amp;", "&")
+    partial = client.get(progress_url, headers={"HX-Request": "true"})
+    assert "<html" not in partial.get_data(as_text=True)
+    assert 'hx-trigger="every 2s"' in partial.get_data(as_text=True)
+
+    drain(app)
+
+    done = client.get(progress_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "hx-trigger" not in done and 'data-finished="true"' in done
+    assert '<progress max="3" value="3">' in done
+    assert "送信済: 2件" in done and "申請エラー: 1件" in done
+    assert "OSS-601" in done and "システムエラー" not in done
+    assert len(re.findall(r'<tr id="submission-\d+" class="state-sent"', done)) == 2
+
+
+def test_nothing_selected_is_refused_politely(app, office):
+    point_at(app)
+    shop = office(app)
+    client = app.test_client()
+    login(client, shop.staff)
+    resp = client.post("/submissions/send", data={})
+    assert resp.status_code == 302
+    page = client.get("/submissions/").get_data(as_text=True)
+    assert "送信する申請データを選んでください。" in page
+
+
+def test_another_office_cannot_see_a_batch(app, office, sim):
+    point_at(app, sim)
+    mine, theirs = office(app), office(app)
+    client = app.test_client()
+    login(client, theirs.staff)
+    url = _batch_url(client.post("/submissions/send",
+                                 data={"application_id": str(theirs.ready(1)[0])}))
+    other = app.test_client()
+    login(other, mine.staff)
+    assert other.get(url).status_code == 404
+    assert other.get(url + "/progress", headers={"HX-Request": "true"}).status_code == 404
