@@ -37,6 +37,12 @@ EVENT_LABELS = {
     "returned": "差戻し",
     "reused": "申請データ再利用で作成",
     "imported": "一括取込で作成",
+    # The submission pipeline and OSS (issue 5); unknown kinds show as 状況の更新.
+    "send_requested": "送信指示",
+    "sent": "OSSに到達",
+    "send_failed": "申請エラー",
+    "oss_status": "OSS状況の変化",
+    "resubmitted": "再申請",
 }
 
 
@@ -257,26 +263,3 @@ def readonly_sections(app: Application):
                 shown = value or ""
             rows.append((fs.label, shown))
         yield sec.title, rows
-
-
-TABS = {"own": "自社の申請データ", "incoming": "依頼データ(受信)", "requests": "依頼データ"}
-
-
-def tabs_for(user) -> list[str]:
-    return ["own", "incoming"] if user.organization.kind.is_agent else ["requests"]
-
-
-def list_query(user, tab: str, procedure: str = ""):
-    """The SELECT behind the list page (tenancy adds the visibility criteria)."""
-    query = sa.select(Application)
-    if tab == "own":
-        query = query.where(Application.org_id == user.org_id,
-                            Application.requester_org_id.is_(None))
-    elif tab == "incoming":
-        query = query.where(Application.agent_org_id == user.org_id,
-                            Application.requester_org_id.is_not(None))
-    else:
-        query = query.where(Application.requester_org_id == user.org_id)
-    if procedure:
-        query = query.where(Application.procedure == procedure)
-    return query.order_by(Application.updated_at.desc(), Application.id.desc())

@@ -1,7 +1,9 @@
-"""申請データ / 依頼データ pages: list, create, edit, live checks, view, requests, reuse."""
+"""申請データ / 依頼データ pages: create, edit, live checks, 状況照会, requests, reuse."""
 
+from flask import Response
 from flask import abort
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -9,28 +11,18 @@ from flask import url_for
 from flask_login import current_user
 
 from forms import rules
-from forms import specs
 from portal.access import policy
 from portal.applications import bp
+from portal.applications import detail
+from portal.applications import live
 from portal.applications import permissions
 from portal.applications import requests as req
 from portal.applications import services as svc
 from portal.extensions import db
+from portal.htmx import HTMX_STOP_POLLING
+from portal.htmx import trigger_client_event
 from portal.models import Application
 from portal.tenancy import get_or_404
-
-
-@bp.get("/applications")
-@policy("staff")
-def index():
-    return _render_index("applications.index", "applications.show")
-
-
-@bp.get("/admin/applications")
-@policy("admin")
-def admin_index():
-    """Admins follow their organisation's applications read-only (they never file)."""
-    return _render_index("applications.admin_index", "applications.admin_show")
 
 
 @bp.get("/applications/new")
@@ -64,6 +56,19 @@ def show(app_id: int):
 @policy("admin")
 def admin_show(app_id: int):
     return _render_show(get_or_404(Application, app_id))
+
+
+@bp.get("/applications/<int:app_id>/status")
+@policy("staff", "admin")
+def status_part(app_id: int):
+    """The detail page's status part; 204 while unchanged, no trigger once terminal."""
+    app = get_or_404(Application, app_id)
+    if live.detail_version(app) == request.args.get("v", ""):
+        return Response(status=204)
+    view = detail.status_view(app)
+    resp = make_response(render_template("applications/_status.html", status=view),
+                         200 if view.live else HTMX_STOP_POLLING)
+    return trigger_client_event(resp, "application-status-changed", {"id": app.id})
 
 
 @bp.get("/applications/<int:app_id>/edit")
@@ -120,20 +125,12 @@ def reuse(app_id: int):
     return redirect(url_for("applications.edit", app_id=new_app.id))
 
 
-def _render_index(endpoint: str, show_endpoint: str):
-    tabs = svc.tabs_for(current_user)
-    tab = request.args.get("tab") if request.args.get("tab") in tabs else tabs[0]
-    procedure = request.args.get("procedure", "")
-    page = db.paginate(svc.list_query(current_user, tab, procedure), per_page=50)
-    return render_template("applications/index.html", page=page, tab=tab, tabs=tabs,
-                           tab_labels=svc.TABS, procedure=procedure, specs=specs,
-                           endpoint=endpoint, show_endpoint=show_endpoint)
-
-
 def _render_show(app):
     return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
-                           sections=svc.readonly_sections(app), events=svc.history(app),
-                           labels=svc.EVENT_LABELS, perms=permissions, poa=svc.poa_info(app))
+                           sections=svc.readonly_sections(app), status=detail.status_view(app),
+                           perms=permissions, poa=svc.poa_info(app),
+                           list_endpoint="applications.admin_index" if current_user.is_admin
+                           else "applications.index")
 
 
 def _render_edit(spec, form, app, status: int = 200):

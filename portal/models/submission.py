@@ -128,6 +128,11 @@ class ReceiptList(TenantOwned, db.Model):
     identification_number: Mapped[str] = mapped_column(sa.String(40), default="")
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     error_message: Mapped[str] = mapped_column(sa.Text, default="")
+    error_code: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The send job claims the list by compare-and-set on the lease (jobs/receipts.py).
+    attempts: Mapped[int] = mapped_column(default=0)
+    requested_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"),
                                                       nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)

@@ -29,3 +29,11 @@ document.addEventListener("DOMContentLoaded", () => {
     select.addEventListener("change", () => showChangeFields(select));
   }
 });
+
+// Parts of a page that follow an event another part announces (HX-Trigger), without polling:
+// each element with data-refresh-on="<event>" is reloaded from its data-refresh-url.
+document.addEventListener("application-status-changed", (event) => {
+  document.querySelectorAll(`[data-refresh-on="${event.type}"]`).forEach((el) => {
+    htmx.ajax("GET", el.dataset.refreshUrl, { target: el, swap: "outerHTML" });
+  });
+});

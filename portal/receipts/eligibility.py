@@ -1,0 +1,90 @@
+"""Which applications may go on a 受付番号リスト, and under which 一括利用者ID.
+
+An application is eligible when OSS reports it 受付審査中 with a 受付番号, its
+procedure needs a list (every procedure except 継続検査), the organisation
+files it, and it is not already on a list that is unsent, being sent or sent
+(a list that ended in エラー frees its applications). A list holds the
+applications of one back-end and one OSS account: the account of the
+submission that filed the application.
+"""
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from forms import specs
+from oss import status as oss_status
+from portal.extensions import db
+from portal.models import Application
+from portal.models import ListStatus
+from portal.models import OssAccount
+from portal.models import ReceiptList
+from portal.models import ReceiptListItem
+from portal.models import Submission
+from portal.models import SubmissionState
+
+MAX_ITEMS = 100  # OSS takes at most 100 受付番号 per list
+HOLDING = (ListStatus.UNSENT, ListStatus.SENDING, ListStatus.SENT)
+
+
+def list_procedures() -> tuple[str, ...]:
+    """Codes of the procedures that need a 受付番号リスト (from the specs)."""
+    return tuple(spec.code for spec in specs.ALL if spec.needs_receipt_list)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    application: Application
+    account: OssAccount
+
+    @property
+    def group(self) -> tuple[str, int]:
+        return (self.account.backend.value, self.account.id)
+
+
+def filing_account_ids():
+    """Subquery: application id -> the OSS account of its latest sent submission."""
+    latest = (sa.select(Submission.application_id, sa.func.max(Submission.id).label("sid"))
+              .where(Submission.state == SubmissionState.SENT)
+              .group_by(Submission.application_id).subquery())
+    return (sa.select(latest.c.application_id, Submission.oss_account_id)
+            .join(Submission, Submission.id == latest.c.sid).subquery())
+
+
+def on_a_list(exclude_list_id: int | None = None):
+    """Subquery: ids of applications held by a list that is unsent, being sent or sent."""
+    query = (sa.select(ReceiptListItem.application_id)
+             .join(ReceiptList, ReceiptList.id == ReceiptListItem.receipt_list_id)
+             .where(ReceiptList.status.in_(HOLDING)))
+    if exclude_list_id is not None:
+        query = query.where(ReceiptList.id != exclude_list_id)
+    return query
+
+
+def candidates(org_id: int, application_ids=None, *,
+               exclude_list_id: int | None = None) -> list[Candidate]:
+    """The organisation's eligible applications (optionally only ``application_ids``)."""
+    accounts = filing_account_ids()
+    query = (sa.select(Application, OssAccount)
+             .join(accounts, accounts.c.application_id == Application.id)
+             .join(OssAccount, OssAccount.id == accounts.c.oss_account_id)
+             .where(Application.agent_org_id == org_id, OssAccount.org_id == org_id,
+                    Application.oss_status == oss_status.RECEPTION,
+                    Application.receipt_number != "",
+                    Application.procedure.in_(list_procedures()),
+                    Application.id.not_in(on_a_list(exclude_list_id)))
+             .order_by(OssAccount.backend, OssAccount.bulk_user_id, Application.receipt_number))
+    if application_ids is not None:
+        query = query.where(Application.id.in_(list(application_ids)))
+    rows = db.session.execute(query).all()
+    # OSS may already have put it on a list (sent from elsewhere): its status says so.
+    return [Candidate(app, account) for app, account in rows
+            if not (app.oss_detail or {}).get("receipt_list")]
+
+
+def grouped(found: list[Candidate]) -> list[tuple[OssAccount, list[Candidate]]]:
+    """Candidates per OSS account, in the order found."""
+    groups: dict[int, tuple[OssAccount, list[Candidate]]] = {}
+    for c in found:
+        groups.setdefault(c.account.id, (c.account, []))[1].append(c)
+    return list(groups.values())
