@@ -8,6 +8,7 @@ from rq import Worker
 from rq.timeouts import TimerDeathPenalty
 
 from jobs.pipeline.ticker import Ticker
+from jobs.pipeline.warm import before_fork
 from jobs.pipeline.warm import warm
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,10 @@ class ThreadWorker(AppContextMixin, SimpleWorker):
 
 class AppWorker(AppContextMixin, Worker):
     """A forking RQ worker whose work-horses run jobs in the app context."""
+
+    def execute_job(self, job, queue):
+        before_fork(self.flask_app, job)  # what the horse will need, loaded once in the worker
+        return super().execute_job(job, queue)
 
     def perform_job(self, job, queue, *args, **kwargs):
         # The work-horse is a fork: never reuse the parent's pooled connections.

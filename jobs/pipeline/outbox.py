@@ -39,21 +39,29 @@ def _chunks(items: list, size: int):
         yield items[i:i + size]
 
 
+def job_plan(ids: list) -> list[tuple[str, list]]:
+    """``ids`` cut into send jobs of ``SUBMIT_CHUNK_SIZE``, each with a new job id."""
+    size = max(1, int(settings.get("SUBMIT_CHUNK_SIZE")))
+    return [(f"send-{uuid.uuid4().hex}", chunk) for chunk in _chunks(ids, size)]
+
+
 def enqueue_submissions(ids: list[int]) -> int:
     """Enqueue send jobs for ``ids`` (one per chunk); return how many were enqueued.
 
     The rows get their job id first (committed), so a failed enqueue leaves them
     for the relay, which finds the job missing.
     """
-    size = max(1, int(settings.get("SUBMIT_CHUNK_SIZE")))
-    planned = []
-    for chunk in _chunks(ids, size):
-        job_id = f"send-{uuid.uuid4().hex}"
+    planned = job_plan(ids)
+    for job_id, chunk in planned:
         db.session.execute(sa.update(Submission)
                            .where(Submission.id.in_(chunk), Submission.state.in_(DUE_STATES))
                            .values(job_id=job_id, enqueued_at=utcnow()))
-        planned.append((job_id, chunk))
     db.session.commit()
+    return enqueue_planned(planned)
+
+
+def enqueue_planned(planned: list[tuple[str, list[int]]]) -> int:
+    """Enqueue the send jobs ``[(job id, submission ids)]`` recorded on the rows."""
     count = 0
     for job_id, chunk in planned:
         try:

@@ -37,12 +37,17 @@ EVENT_LABELS = {
     "returned": "差戻し",
     "reused": "申請データ再利用で作成",
     "imported": "一括取込で作成",
-    # The submission pipeline and OSS (issue 5); unknown kinds show as 状況の更新.
-    "send_requested": "送信指示",
-    "sent": "OSSに到達",
+    # The submission pipeline and OSS (issue 5, portal.submissions / jobs.pipeline);
+    # unknown kinds show as 状況の更新.
+    "submit_requested": "送信指示",
+    "resubmit_requested": "再申請の指示",
+    "submitted": "OSSに到達",
+    "resubmitted": "再申請がOSSに到達",
     "send_failed": "申請エラー",
+    "resubmit_failed": "再申請エラー",
     "oss_status": "OSS状況の変化",
-    "resubmitted": "再申請",
+    "oss_progress": "OSSでの進捗",
+    "oss_flag": "OSSからの通知",
 }
 
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
-from sqlalchemy.orm import load_only
 
 from portal import audit
 from portal.applications.services import filing_branch
@@ -58,16 +57,16 @@ def _unique_ids(application_ids) -> list[int]:
     return ids
 
 
-def _load(ids: list[int]) -> dict[int, Application]:
-    """The applications among ``ids`` the user may see (tenancy scopes the SELECT)."""
+def _load(ids: list[int]) -> dict[int, sa.Row]:
+    """What the rules need of the applications among ``ids`` the user may see (rows with
+    the columns' names; tenancy scopes the SELECT)."""
     cols = (Application.id, Application.org_id, Application.agent_org_id,
             Application.requester_org_id, Application.branch_id, Application.procedure,
             Application.backend, Application.state, Application.arrival_number)
     found = {}
     for part in _chunks(ids):
-        for app in db.session.scalars(sa.select(Application).options(load_only(*cols))
-                                      .where(Application.id.in_(part))):
-            found[app.id] = app
+        for row in db.session.execute(sa.select(*cols).where(Application.id.in_(part))):
+            found[row.id] = row
     return found
 
 
@@ -150,32 +149,44 @@ def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKi
 
 
 def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> None:
-    """One PENDING submission and one history event per application (bulk inserts)."""
+    """One PENDING submission and one history event per application (bulk inserts).
+
+    The rows are planned into send jobs here (``job_id``, ``enqueued_at``), so that
+    ``enqueue_batch`` only has to enqueue; a job never enqueued is one the outbox
+    relay finds missing.
+    """
+    from jobs.pipeline.outbox import job_plan
+
     now = utcnow()
     subs, events = [], []
-    for app_id, state in before.items():
-        subs.append({"org_id": user.org_id, "application_id": app_id, "batch_id": batch.id,
-                     "kind": kind, "idempotency_key": uuid.uuid4().hex,
-                     "state": SubmissionState.PENDING, "created_at": now, "updated_at": now})
-        events.append({"application_id": app_id, "kind": f"{kind.value}_requested",
-                       "user_id": user.id, "org_id": user.org_id, "created_at": now,
-                       "from_state": state.value, "to_state": S.SENDING.value,
-                       "comment": "", "detail": {"batch_id": batch.id}})
-    for part in _chunks(subs, 1000):
-        db.session.execute(sa.insert(Submission), part)
-    for part in _chunks(events, 1000):
-        db.session.execute(sa.insert(ApplicationEvent), part)
+    for job_id, part in job_plan(list(before)):
+        for app_id in part:
+            subs.append({"org_id": user.org_id, "application_id": app_id,
+                         "batch_id": batch.id, "kind": kind, "job_id": job_id,
+                         "enqueued_at": now, "idempotency_key": uuid.uuid4().hex,
+                         "state": SubmissionState.PENDING, "created_at": now,
+                         "updated_at": now})
+            events.append({"application_id": app_id, "kind": f"{kind.value}_requested",
+                           "user_id": user.id, "org_id": user.org_id, "created_at": now,
+                           "from_state": before[app_id].value, "to_state": S.SENDING.value,
+                           "comment": "", "detail": {"batch_id": batch.id}})
+    for table, rows in ((Submission.__table__, subs), (ApplicationEvent.__table__, events)):
+        for part in _chunks(rows, 1000):
+            db.session.execute(table.insert(), part)
 
 
 def enqueue_batch(batch_id: int) -> int:
-    """Enqueue the batch's pending submissions in chunks (after the commit); return job count."""
-    from jobs.pipeline.outbox import enqueue_submissions
+    """Enqueue the batch's planned send jobs (after the commit); return how many."""
+    from jobs.pipeline.outbox import enqueue_planned
 
-    ids = db.session.scalars(
-        sa.select(Submission.id).where(Submission.batch_id == batch_id,
-                                       Submission.state == SubmissionState.PENDING)
-        .order_by(Submission.id)).all()
-    return enqueue_submissions(list(ids))
+    jobs: dict[str, list[int]] = {}
+    for sub_id, job_id in db.session.execute(
+            sa.select(Submission.id, Submission.job_id)
+            .where(Submission.batch_id == batch_id, Submission.state == SubmissionState.PENDING)
+            .order_by(Submission.id)):
+        jobs.setdefault(job_id, []).append(sub_id)
+    db.session.commit()
+    return enqueue_planned(list(jobs.items()))
 
 
 @dataclass

@@ -33,18 +33,6 @@ STATE_OF = {
     oss.SUSPENDED: S.SUSPENDED,
 }
 
-EVENT_LABELS = {
-    "submit_requested": "送信指示",
-    "resubmit_requested": "再申請の指示",
-    "submitted": "OSSへ送信(到達)",
-    "resubmitted": "再申請を送信(到達)",
-    "send_failed": "申請エラー",
-    "resubmit_failed": "再申請エラー",
-    "oss_status": "OSS状況",
-    "oss_progress": "OSS経過",
-    "oss_flag": "OSSからの通知",
-}
-
 
 def portal_state(raw: str, listed: bool = False, current: S | None = None) -> S | None:
     """The portal state for OSS status ``raw`` (None: a status we do not know).

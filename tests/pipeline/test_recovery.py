@@ -43,26 +43,35 @@ def _submit_log(url: str) -> dict[str, int]:
     return counts
 
 
+def _at_once(app, count: int, work) -> list:
+    """Run ``work()`` in ``count`` threads released together, each in its own app context
+    (its own database session); return what they returned or raised."""
+    start, results = threading.Barrier(count), []
+
+    def run():
+        with app.app_context():
+            start.wait()
+            try:
+                results.append(work())
+                db.session.commit()
+            except Exception as exc:  # reported to the test
+                results.append(exc)
+            db.session.remove()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
 def test_concurrent_claims_take_each_row_once(any_app, office):
     point_at(any_app)
     shop = office(any_app)
     send(shop.staff, shop.ready(40))
     ids = [s.id for s in submissions()]
-    won: list[dict] = []
-    start = threading.Barrier(4)
-
-    def worker():
-        with any_app.app_context():
-            start.wait()
-            won.append(claim(ids, SENDABLE, utcnow()))
-            db.session.commit()
-            db.session.remove()
-
-    threads = [threading.Thread(target=worker) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    won = _at_once(any_app, 4, lambda: claim(ids, SENDABLE, utcnow()))
     claimed = [i for result in won for i in result]
     assert sorted(claimed) == sorted(ids)  # every row once, by exactly one claimer
     assert {s.state for s in submissions()} == {SubmissionState.SENDING}
@@ -74,24 +83,9 @@ def test_the_same_chunk_run_twice_at_once_sends_each_key_once(any_app, office, s
     shop = office(any_app)
     send(shop.staff, shop.ready(30))
     ids = [s.id for s in submissions()]
-    start = threading.Barrier(2)
-    errors = []
-
-    def run():
-        with any_app.app_context():
-            start.wait()
-            try:
-                send_chunk(ids)
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
-            db.session.remove()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert errors == []
+    results = _at_once(any_app, 2, lambda: send_chunk(ids))
+    assert not [r for r in results if isinstance(r, Exception)]
+    assert sum(r["claimed"] for r in results) == 30  # each row by one of the two runs
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
     log = _submit_log(sim.url)
     assert len(log) == 30 and set(log.values()) == {1}

@@ -57,6 +57,8 @@ def test_send_reaches_the_simulator_with_everything_recorded(any_app, office, si
         kinds = db.session.scalars(sa.select(ApplicationEvent.kind).where(
             ApplicationEvent.application_id == app.id).order_by(ApplicationEvent.id)).all()
         assert kinds == ["submit_requested", "submitted"]
+    timeline = client.get(f"/applications/{ids[0]}").get_data(as_text=True)
+    assert "送信指示" in timeline and "OSSに到達" in timeline  # the 状況照会 history
     used = db.session.scalars(sa.select(AuditEvent).where(
         AuditEvent.action == "certificate_used")).all()
     assert sorted(i for e in used for i in e.detail["submission_ids"]) == [s.id for s in sent]

@@ -1,9 +1,6 @@
 """OSS status becomes portal state and history in one place (record_oss_status), fed by the
 batched periodic poll; 却下 can be resubmitted once."""
 
-import sys
-import types
-
 import pytest
 import sqlalchemy as sa
 
@@ -35,17 +32,12 @@ def _poll(app) -> None:
     drain(app)
 
 
-@pytest.fixture
-def billing(monkeypatch):
-    """A billing package standing in for ``portal.billing`` (issue 6): records its calls."""
-    calls = []
-    hooks = types.ModuleType("portal.billing.hooks")
-    hooks.on_completed = calls.append
-    package = types.ModuleType("portal.billing")
-    package.hooks = hooks
-    monkeypatch.setitem(sys.modules, "portal.billing", package)
-    monkeypatch.setitem(sys.modules, "portal.billing.hooks", hooks)
-    return calls
+def _billed() -> list[int]:
+    """Applications with a billing record (made by ``portal.billing.hooks.on_completed``)."""
+    from portal.models import BillingRecord
+
+    db.session.rollback()
+    return db.session.scalars(sa.select(BillingRecord.application_id)).all()
 
 
 @pytest.mark.parametrize("raw,listed,state", [
@@ -59,7 +51,7 @@ def test_every_oss_status_has_one_portal_state(raw, listed, state):
     assert portal_state(raw, listed=listed) == state
 
 
-def test_polling_follows_an_application_to_completion(any_app, office, sim, billing):
+def test_polling_follows_an_application_to_completion(any_app, office, sim):
     point_at(any_app, sim)
     shop = office(any_app)
     ids = shop.ready(1, "keizoku")  # 継続検査: no 受付番号リスト, so it runs through alone
@@ -75,7 +67,7 @@ def test_polling_follows_an_application_to_completion(any_app, office, sim, bill
     _poll(any_app)
     app_row = application(ids[0])
     assert (app_row.state, app_row.oss_status) == (S.COMPLETED, "手続完了")
-    assert app_row.completed_at is not None and billing == [app_row.id]
+    assert app_row.completed_at is not None and _billed() == [app_row.id]
     assert {f["code"] for f in app_row.fees} and all(f["paid_via"] for f in app_row.fees)
     assert app_row.flags["notice"]["items"][0]["title"] == "交付物のお知らせ"
     assert app_row.oss_detail["arrival_number"] == app_row.arrival_number
@@ -88,7 +80,7 @@ def test_polling_follows_an_application_to_completion(any_app, office, sim, bill
     count = len(events)
     sim.advance(600)
     _poll(any_app)  # terminal: no longer polled, nothing repeated
-    assert len(_events(app_row.id)) == count and billing == [app_row.id]
+    assert len(_events(app_row.id)) == count and _billed() == [app_row.id]
 
 
 def test_a_receipt_list_shows_as_list_sent(app, office, sim):
