@@ -41,12 +41,25 @@ def _records() -> list[BillingRecord]:
     return db.session.scalars(sa.select(BillingRecord).order_by(BillingRecord.id)).all()
 
 
-def test_night_send_is_scheduled_and_sent_at_the_opening(app, office, sim, set_clock):
+def _staff_of_new_office(app, office, sim, count: int):
+    """A filing office pointed at ``sim`` with ``count`` ready applications; its staff logged in."""
     point_at(app, sim)
     shop = office(app)
-    ids = shop.ready(2)
+    ids = shop.ready(count)
     client = app.test_client()
     login(client, shop.staff)
+    return shop, ids, client
+
+
+def _poll_until_settled(app, sim, rounds: int = 3) -> None:
+    for _ in range(rounds):
+        sim.advance(600)
+        schedule_polls()
+        drain(app)
+
+
+def test_night_send_is_scheduled_and_sent_at_the_opening(app, office, sim, set_clock):
+    shop, ids, client = _staff_of_new_office(app, office, sim, 2)
     set_clock(jst(2026, 6, 10, 23, 0))
     refused = client.post("/submissions/send", data={"application_id": [str(i) for i in ids]})
     body = refused.get_data(as_text=True)
@@ -70,11 +83,7 @@ def test_night_send_is_scheduled_and_sent_at_the_opening(app, office, sim, set_c
 
 
 def test_the_scheduler_itself_runs_the_scheduled_send(app, office, sim, set_clock):
-    point_at(app, sim)
-    shop = office(app)
-    ids = shop.ready(1)
-    client = app.test_client()
-    login(client, shop.staff)
+    _shop, ids, client = _staff_of_new_office(app, office, sim, 1)
     set_clock(jst(2026, 6, 11, 6, 59, 58), frozen=False)  # two seconds before the opening
     client.post("/submissions/send", data={"application_id": str(ids[0])})
     client.post("/hours/schedule", data={"application_id": str(ids[0])})
@@ -94,10 +103,7 @@ def test_completions_are_billed_once_and_closed(app, office, sim, set_clock):
     ids = shop.ready(1, "keizoku") + shop.ready(1, "kei_keizoku")
     send(shop.staff, ids)
     settle(app)
-    for _ in range(3):
-        sim.advance(600)
-        schedule_polls()
-        drain(app)
+    _poll_until_settled(app, sim)
     rows = _records()
     assert {application(i).state for i in ids} == {S.COMPLETED}
     assert sorted((r.backend, r.unit_price) for r in rows) == [(Backend.KEI, 45),
@@ -117,9 +123,7 @@ def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app,
     ids = shop.ready(1, "keizoku", chassis="ZVW30-1239902")  # 却下 after reception review
     send(shop.staff, ids)
     settle(app)
-    sim.advance(100)
-    schedule_polls()
-    drain(app)
+    _poll_until_settled(app, sim, rounds=1)
     rejected = application(ids[0])
     assert rejected.state == S.REJECTED and _records() == []
     payload = copy.deepcopy(rejected.payload)
@@ -128,10 +132,7 @@ def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app,
     db.session.commit()
     send(shop.staff, ids, kind=SubmissionKind.RESUBMIT)
     settle(app)
-    for _ in range(3):
-        sim.advance(600)
-        schedule_polls()
-        drain(app)
+    _poll_until_settled(app, sim)
     assert application(ids[0]).state == S.COMPLETED
     [record] = _records()
     assert record.application_id == ids[0]
