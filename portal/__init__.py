@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.oss_actions import bp as oss_actions_bp
     from portal.receipts import bp as receipts_bp
     from portal.submissions import bp as submissions_bp
+    from portal.stats import bp as stats_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(applications_bp)
@@ -94,3 +95,4 @@ def _register_blueprints(app: Flask) -> None:
     hours.init_app(app)
     billing.init_app(app)
     usage.init_app(app)
+    app.register_blueprint(stats_bp)
