@@ -94,9 +94,11 @@ def enqueue(row: ScheduledSend) -> None:
     """Hand the row to the job scheduler for its ``run_at`` (after the commit)."""
     from jobs.queue import get_queue
 
+    # RQ keeps whole seconds and may run a job up to a second early: never before run_at.
+    wall = clock.to_wall(row.run_at).replace(microsecond=0) + timedelta(seconds=1)
     try:
-        get_queue().enqueue_at(clock.to_wall(row.run_at), "portal.hours.scheduled.run_scheduled_send",
-                               row.id, job_id=f"scheduled-send-{row.id}-{row.attempts}")
+        get_queue().enqueue_at(wall, "portal.hours.scheduled.run_scheduled_send", row.id,
+                               job_id=f"scheduled-send-{row.id}-{row.attempts}")
     except redis.RedisError:  # the row stays SCHEDULED: ``dispatch_due`` runs it
         log.warning("could not enqueue scheduled send %s", row.id, exc_info=True)
 

@@ -58,3 +58,20 @@ def test_include_renders_the_outlook(app, set_clock):
         now = render_template("hours/_next_review.html",
                               application=_app(ApplicationState.UNDER_REVIEW))
     assert "ただいま審査機関の受付時間内です(本日 17:15 まで)" in now
+
+
+def test_include_takes_the_detail_pages_app_variable(app, set_clock):
+    set_clock(jst(2026, 12, 28, 18, 0))
+    with app.test_request_context():
+        body = render_template("hours/_next_review.html",
+                               app=_app(ApplicationState.UNDER_REVIEW))
+        fees = render_template("fees/_fee_lines.html", app=_app_of("keizoku"))
+    assert "2027年1月4日(月) 8:45" in body
+    assert "技術情報管理手数料" in fees
+
+
+def _app_of(procedure):
+    from portal.models import Application
+    from portal.models import Backend
+
+    return Application(state=ApplicationState.READY, procedure=procedure, backend=Backend.MLIT)

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from rq.registry import ScheduledJobRegistry
 
 from jobs.queue import get_queue
+from portal import clock
 from portal.extensions import db
 from portal.hours import scheduled as svc
 from portal.hours.guard import send_refusal
@@ -86,6 +87,17 @@ def test_the_job_waits_in_the_scheduler_until_the_opening(app, client, tenants,
     expected = datetime.now(UTC) + timedelta(hours=8)  # 23:00 -> 07:00 on the portal clock
     when = registry.get_scheduled_time(job_id)
     assert abs(when - expected) < timedelta(seconds=10)
+    assert when >= clock.to_wall(row.run_at)  # whole seconds, never early
+
+
+def test_a_job_near_the_opening_is_never_run_early(app, tenants, make_application, set_clock):
+    application = make_application(tenants["a"])
+    set_clock(jst(2026, 6, 11, 6, 59, 58, 900_000))
+    row = svc.schedule_send(tenants["a_staff"], [application.id])
+    db.session.commit()
+    svc.enqueue(row)
+    when = ScheduledJobRegistry(queue=get_queue()).get_scheduled_time(f"scheduled-send-{row.id}-0")
+    assert clock.to_wall(MORNING) <= when <= clock.to_wall(MORNING) + timedelta(seconds=2)
 
 
 def test_schedule_refusals_keep_the_selection(app, client, tenants, make_application,
