@@ -71,7 +71,7 @@ def _wait(url, verify=True, seconds=60):
     while time.monotonic() < deadline:
         try:
             return requests.get(url, timeout=2, verify=verify)
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up yet, or booting slowly
             time.sleep(0.3)
     raise AssertionError(f"{url} never answered")
 
