@@ -76,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.oss_actions import bp as oss_actions_bp
     from portal.receipts import bp as receipts_bp
     from portal.submissions import bp as submissions_bp
+    from portal.stats import bp as stats_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(applications_bp)
@@ -88,3 +89,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_bp, url_prefix="/receipts")
     app.register_blueprint(oss_actions_bp, url_prefix="/applications")
     app.register_blueprint(submissions_bp, url_prefix="/submissions")
+    app.register_blueprint(stats_bp)

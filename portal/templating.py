@@ -21,10 +21,11 @@ def jst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
 NAV = [
     ("ホーム", "main.dashboard", {"admin", "staff", "association"}, False),
     ("申請データ作成", "main.procedures", {"staff"}, False),
-    ("申請データ一覧", "applications.index", {"staff"}, False),
+    ("申請データ検索", "applications.index", {"staff"}, False),
     ("申請データ送信", "submissions.index", {"staff"}, True),
-    ("申請データ照会", "applications.admin_index", {"admin"}, False),
     ("受付番号リスト", "receipts.index", {"staff"}, True),
+    ("申請データ検索", "applications.admin_index", {"admin"}, False),
+    ("申請データ統計検索", "stats.index", {"admin"}, False),
     ("ユーザー管理", "admin.users", {"admin"}, False),
     ("拠点管理", "admin.branches", {"admin"}, False),
     ("一括利用者アカウント", "admin.oss_accounts", {"admin"}, True),

@@ -174,19 +174,31 @@ def normalise_number(text: str) -> str:
     return "".join(text.split()).upper()[:40]
 
 
-def criteria_from(form: SearchForm, args) -> Criteria:
-    """Check the bound form; put messages on the fields whose values cannot be used."""
-    dates = {}
-    for name in ("date_from", "date_to"):
-        field = getattr(form, name)
+def date_range(first, last) -> tuple[datetime | None, datetime | None]:
+    """The naive-UTC [start, end) of the Japan days typed in two fields.
+
+    A value that is not a date, or an end before the start, gets a message on
+    its field and is not applied; the typed text stays in the field.
+    """
+    days = []
+    for field in (first, last):
         try:
-            dates[name] = parse_date(field.data)
+            days.append(parse_date(field.data))
         except ValueError as exc:
             field.errors = [str(exc)]
-            dates[name] = None
-    if dates["date_from"] and dates["date_to"] and dates["date_from"] > dates["date_to"]:
-        form.date_to.errors = ["終了日は開始日と同じか、それより後の日付にしてください。"]
-        dates["date_to"] = None
+            days.append(None)
+    start_day, end_day = days
+    if start_day and end_day and start_day > end_day:
+        last.errors = ["終了日は開始日と同じか、それより後の日付にしてください。"]
+        end_day = None
+    start = jst_day_start_utc(start_day) if start_day else None
+    end = jst_day_start_utc(end_day + timedelta(days=1)) if end_day else None
+    return start, end
+
+
+def criteria_from(form: SearchForm, args) -> Criteria:
+    """Check the bound form; put messages on the fields whose values cannot be used."""
+    utc_from, utc_before = date_range(form.date_from, form.date_to)
     tabs = [c.value for c in form.tab.choices]
     sort = form.sort.data if form.sort.data in SORT_LABELS else DEFAULT_SORT[0]
     per_page = form.per_page.data if form.per_page.data in {str(n) for n in PER_PAGE_CHOICES} \
@@ -196,9 +208,7 @@ def criteria_from(form: SearchForm, args) -> Criteria:
         procedure=_choice(form, "procedure"), backend=_choice(form, "backend"),
         state=_choice(form, "state"), oss_status=_choice(form, "oss_status"),
         date_field=form.date_field.data if form.date_field.data in DATE_FIELDS else "created_at",
-        utc_from=jst_day_start_utc(dates["date_from"]) if dates["date_from"] else None,
-        utc_before=(jst_day_start_utc(dates["date_to"] + timedelta(days=1))
-                    if dates["date_to"] else None),
+        utc_from=utc_from, utc_before=utc_before,
         staff_id=_int_choice(form, "staff"), requester_id=_int_choice(form, "requester"),
         registration_no=normalise_number(form.registration_no.data),
         chassis_no=normalise_number(form.chassis_no.data),

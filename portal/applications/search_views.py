@@ -1,4 +1,8 @@
-"""申請データ検索 pages: the list (staff and admins), its live rows and its exports."""
+"""申請データ検索 pages: the list, its one live poll and its exports.
+
+Staff use the routes under /applications, admins (read-only, never filing)
+the same pages under /admin/applications; each pair shares one body.
+"""
 
 from flask import Response
 from flask import current_app
@@ -21,24 +25,65 @@ from portal.models.base import utcnow
 from portal.templating import jst
 
 SEND_ENDPOINT = "submissions.send"
+PAGES = ("index", "show", "rows", "export_csv", "export_xlsx", "status_part")
+
+
+def endpoints() -> dict[str, str]:
+    """The current user's endpoint for each list/detail page (admins: the /admin ones)."""
+    prefix = "applications.admin_" if current_user.is_admin else "applications."
+    return {name: prefix + name for name in PAGES}
 
 
 @bp.get("/applications")
 @policy("staff")
 def index():
-    return _render_index("applications.index")
+    return _render_index()
 
 
 @bp.get("/admin/applications")
 @policy("admin")
 def admin_index():
     """Admins follow their organisation's applications read-only (they never file)."""
-    return _render_index("applications.admin_index")
+    return _render_index()
 
 
 @bp.get("/applications/rows")
-@policy("staff", "admin")
+@policy("staff")
 def rows():
+    return _rows()
+
+
+@bp.get("/admin/applications/rows")
+@policy("admin")
+def admin_rows():
+    return _rows()
+
+
+@bp.get("/applications/export.csv")
+@policy("staff")
+def export_csv():
+    return _csv()
+
+
+@bp.get("/admin/applications/export.csv")
+@policy("admin")
+def admin_export_csv():
+    return _csv()
+
+
+@bp.get("/applications/export.xlsx")
+@policy("staff")
+def export_xlsx():
+    return _xlsx()
+
+
+@bp.get("/admin/applications/export.xlsx")
+@policy("admin")
+def admin_export_xlsx():
+    return _xlsx()
+
+
+def _rows():
     """The one poll of a list page: 204 while its live rows are unchanged."""
     current = live.current_rows(live.parse_ids(request.args.get("ids", "")))
     if live.rows_version(current) == request.args.get("v", ""):
@@ -50,31 +95,33 @@ def rows():
     return html, 200 if still else HTMX_STOP_POLLING
 
 
-@bp.get("/applications/export.<any(csv, xlsx):fmt>")
-@policy("staff", "admin")
-def export(fmt: str):
+def _filename(ext: str) -> str:
+    return f"applications-{jst(utcnow(), '%Y%m%d-%H%M')}.{ext}"
+
+
+def _csv():
     _, criteria = search_form.bind(current_user, request.args)
-    stamp = jst(utcnow(), "%Y%m%d-%H%M")
-    if fmt == "csv":
-        return Response(stream_with_context(exports.csv_chunks(current_user, criteria)),
-                        mimetype="text/csv; charset=utf-8", headers={
-                            "Content-Disposition": f"attachment; filename=applications-{stamp}.csv"})
+    return Response(stream_with_context(exports.csv_chunks(current_user, criteria)),
+                    mimetype="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
+
+
+def _xlsx():
+    _, criteria = search_form.bind(current_user, request.args)
     return send_file(exports.xlsx_file(current_user, criteria), mimetype=exports.XLSX_MIME,
-                     as_attachment=True, download_name=f"applications-{stamp}.xlsx")
+                     as_attachment=True, download_name=_filename("xlsx"))
 
 
 def _row_context(backend: str) -> dict:
     """What a row needs besides the application (same for the page and the poll)."""
-    is_admin = current_user.is_admin
     return {"flag_columns": flag_rules.columns(backend), "flag_cells": flag_rules.cells,
-            "specs_get": specs.get,
-            "show_endpoint": "applications.admin_show" if is_admin else "applications.show",
-            "selectable": _can_send(), "is_agent": current_user.organization.kind.is_agent,
-            "is_live": live.app_is_live, "backend": backend}
+            "specs_get": specs.get, "endpoints": endpoints(), "selectable": _can_send(),
+            "is_agent": current_user.organization.kind.is_agent, "is_live": live.app_is_live,
+            "backend": backend}
 
 
 def _poll_context(live_items: list) -> dict:
-    return {"ids": [a.id for a in live_items], "version": live.rows_version(live_items),
+    return {"ids": sorted(a.id for a in live_items), "version": live.rows_version(live_items),
             "poll_seconds": live.POLL_SECONDS}
 
 
@@ -84,13 +131,13 @@ def _can_send() -> bool:
             and SEND_ENDPOINT in current_app.view_functions)
 
 
-def _render_index(endpoint: str):
+def _render_index():
     form, criteria = search_form.bind(current_user, request.args)
     page = search.search(current_user, criteria)
     query = request.args.to_dict()
     export_args = {k: v for k, v in query.items() if k != "page"}
     return render_template(
-        "applications/index.html", form=form, criteria=criteria, page=page, endpoint=endpoint,
+        "applications/index.html", form=form, criteria=criteria, page=page,
         sort_labels=search_form.SORT_LABELS, send_endpoint=SEND_ENDPOINT, query=query,
         export_args=export_args, **_poll_context([a for a in page.items if live.app_is_live(a)]),
         **_row_context(criteria.backend))

@@ -16,6 +16,7 @@ from portal.applications import bp
 from portal.applications import detail
 from portal.applications import live
 from portal.applications import permissions
+from portal.applications.search_views import endpoints
 from portal.applications import requests as req
 from portal.applications import services as svc
 from portal.extensions import db
@@ -59,14 +60,24 @@ def admin_show(app_id: int):
 
 
 @bp.get("/applications/<int:app_id>/status")
-@policy("staff", "admin")
+@policy("staff")
 def status_part(app_id: int):
+    return _status_part(get_or_404(Application, app_id))
+
+
+@bp.get("/admin/applications/<int:app_id>/status")
+@policy("admin")
+def admin_status_part(app_id: int):
+    return _status_part(get_or_404(Application, app_id))
+
+
+def _status_part(app):
     """The detail page's status part; 204 while unchanged, no trigger once terminal."""
-    app = get_or_404(Application, app_id)
     if live.detail_version(app) == request.args.get("v", ""):
         return Response(status=204)
     view = detail.status_view(app)
-    resp = make_response(render_template("applications/_status.html", status=view),
+    resp = make_response(render_template("applications/_status.html", status=view,
+                                         endpoints=endpoints()),
                          200 if view.live else HTMX_STOP_POLLING)
     return trigger_client_event(resp, "application-status-changed", {"id": app.id})
 
@@ -128,9 +139,7 @@ def reuse(app_id: int):
 def _render_show(app):
     return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
                            sections=svc.readonly_sections(app), status=detail.status_view(app),
-                           perms=permissions, poa=svc.poa_info(app),
-                           list_endpoint="applications.admin_index" if current_user.is_admin
-                           else "applications.index")
+                           perms=permissions, poa=svc.poa_info(app), endpoints=endpoints())
 
 
 def _render_edit(spec, form, app, status: int = 200):

@@ -266,3 +266,13 @@ def test_exports_stay_inside_the_organisation(db_app, tenants, world):
     login(client, tenants["b_staff"])
     rows = read_csv(client.get("/applications/export.csv", buffered=True))
     assert [int(r[0]) for r in rows[1:]] == [world["ids"]["B1"]]
+
+
+def test_admin_exports(db_app, tenants, world):
+    client = db_app.test_client()
+    login(client, tenants["a_admin"])
+    rows = read_csv(client.get("/admin/applications/export.csv?tab=incoming", buffered=True))
+    assert [int(r[0]) for r in rows[1:]] == [world["ids"]["R1"]]
+    resp = client.get("/admin/applications/export.xlsx?tab=incoming")
+    assert resp.status_code == 200 and resp.mimetype == exports.XLSX_MIME
+    assert client.get("/applications/export.csv").status_code == 403

@@ -191,6 +191,5 @@ def test_admins_read_the_same_status(db_app, tenants):
     client = db_app.test_client()
     login(client, tenants["a_admin"])
     html = body(client.get(f"/admin/applications/{app.id}"))
-    assert status_url(html, app.id) == f"/applications/{app.id}/status?v=" + \
-        re.search(r"status\?v=([0-9a-f]+)", html).group(1)
+    assert status_url(html, app.id).startswith(f"/admin/applications/{app.id}/status?v=")
     assert client.get(status_url(html, app.id)).status_code == 204
