@@ -2,8 +2,9 @@
 
 Each searchable row keeps a folded copy of its text (``search_title``,
 ``search_text``) beside the original. The copy is recomputed before every
-insert and update, and the database's full-text index follows it (SQLite FTS5
-triggers, or pg_trgm GIN indexes; see the ``0006`` migration).
+insert and update, and the database's search indexes follow it (SQLite FTS5
+tables kept by triggers, or a PostgreSQL GIN index over an expression; see
+``faq.index`` and the ``0006``/``0007`` migrations).
 """
 
 import enum

@@ -23,7 +23,7 @@ _WIDE_SPACE = re.compile("(?<=[\u2e80-\U0010ffff]) | (?=[\u2e80-\U0010ffff])")
 _QUOTES = {'"': '"', "「": "」", "『": "』", "“": "”"}
 MAX_QUERY_CHARS = 100
 MAX_TERMS = 8
-SHORT_TERM = 3  # terms shorter than this cannot use a trigram index
+SHORT_TERM = 3  # shorter terms are looked up as one gram, not as trigrams or pairs
 
 
 def _wide(ch: str) -> bool:

@@ -70,6 +70,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin import bp as admin_bp
     from portal.applications import bp as applications_bp
     from portal.association import bp as association_bp
+    from portal import billing
+    from portal import hours
+    from portal import usage
     from portal.auth import bp as auth_bp
     from portal.certificates import bp as certificates_bp
     from portal.main import bp as main_bp
@@ -89,4 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(receipts_bp, url_prefix="/receipts")
     app.register_blueprint(oss_actions_bp, url_prefix="/applications")
     app.register_blueprint(submissions_bp, url_prefix="/submissions")
+    hours.init_app(app)
+    billing.init_app(app)
+    usage.init_app(app)
     app.register_blueprint(stats_bp)

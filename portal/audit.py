@@ -98,4 +98,9 @@ ACTION_LABELS = {
     "oss_suspension_resumed": "中断の解除",
     "oss_direct_payment": "ダイレクト納付",
     "submissions_queued": "申請データの送信指示",
+    "send_scheduled": "予約送信の登録",
+    "scheduled_send_cancelled": "予約送信の取消",
+    "scheduled_send_started": "予約送信の実行",
+    "billing_closed": "利用料金の締め処理",
+    "billing_debit_exported": "口座振替データの出力",
 }

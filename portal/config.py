@@ -86,6 +86,12 @@ def load_config(test_config: dict | None = None) -> dict:
         "SESSION_COOKIE_NAME": "__Host-ossdesk" if production else "ossdesk_session",
         "REMEMBER_COOKIE_DURATION": 0,
         "HSTS_SECONDS": 31_536_000,
+        # Configuration tables (JSON files; docs/hours-and-billing.md). Unset: the shipped files.
+        "SERVICE_HOURS": env.get("OSSDESK_SERVICE_HOURS") or None,
+        "BILLING": env.get("OSSDESK_BILLING") or None,
+        "STATUTORY_FEES": env.get("OSSDESK_STATUTORY_FEES") or None,
+        # Development only: start the portal clock at this ISO moment (portal/clock.py).
+        "CLOCK_START": env.get("OSSDESK_CLOCK_START") or None,
     }
     secret_key = env.get("SECRET_KEY")
     keyring = env.get("OSSDESK_KEYS")
@@ -98,6 +104,8 @@ def load_config(test_config: dict | None = None) -> dict:
     else:
         secret_key = secret_key or _dev_secret("secret_key", lambda: secrets.token_hex(32))
         keyring = keyring or _dev_secret("keyring.json", _new_keyring)
+    if production and cfg["CLOCK_START"]:
+        raise ConfigError("OSSDESK_CLOCK_START is for development only")
     cfg["SECRET_KEY"] = secret_key
     cfg["OSSDESK_KEYS"] = keyring
     if test_config:

@@ -1,4 +1,5 @@
-"""Engine settings: SQLite gets WAL, a busy timeout and BEGIN IMMEDIATE.
+"""Engine settings: SQLite gets WAL, a busy timeout, BEGIN IMMEDIATE and the
+SQL functions its triggers call (``faq_grams`` for the FAQ search index).
 
 A deferred SQLite transaction that reads and later writes can fail with
 SQLITE_BUSY despite the busy timeout; starting every transaction with
@@ -9,6 +10,8 @@ nothing holds one across an HTTP call.
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from faq.index import register_sqlite_functions
+
 
 def _sqlite_connect(dbapi_connection, _record):
     dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
@@ -18,6 +21,7 @@ def _sqlite_connect(dbapi_connection, _record):
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+    register_sqlite_functions(dbapi_connection)
 
 
 def configure_engine(engine: Engine, begin: str = "IMMEDIATE") -> None:

@@ -27,6 +27,10 @@ TEST_CONFIG = {
     "SQLITE_BEGIN": "DEFERRED",
     "OSS_MLIT_URL": "http://127.0.0.1:9/mlit",
     "OSS_KEI_URL": "http://127.0.0.1:9/kei",
+    # Sending is open around the clock in tests, so no test depends on the time of day it
+    # runs; the service-hours tests use the shipped calendar (tests/timekeeping.py).
+    "SERVICE_HOURS": {"service": {"open": "00:00", "close": "24:00"},
+                      "agency": {"open": "00:00", "close": "24:00"}},
 }
 
 

@@ -20,8 +20,14 @@ PARAM_MODELS = {
     "cert_id": "SigningCertificate",
     "app_id": "Application",
     "batch_id": "ImportBatch",  # and SendBatch: rows_of makes one of each with the same id
+    "scheduled_id": "ScheduledSend",
+    "statement_id": "Statement",
     "list_id": "ReceiptList",
 }
+
+
+# URL parameters that are not ids (a format, say): filled with a fixed value.
+NON_ID_PARAMS = {"fmt": "csv"}
 
 
 def app_rules(app):
@@ -37,6 +43,7 @@ def app_rules(app):
 def build_path(rule, ids: dict[str, object]) -> str:
     """Fill a rule's parameters from ``ids`` (by parameter name)."""
     path = rule.rule
+    ids = {**NON_ID_PARAMS, **ids}
     for name in rule.arguments:
         if name not in ids:
             raise KeyError(f"route {rule.rule}: no id for parameter {name!r}")
@@ -77,7 +84,32 @@ def rows_of(org, admin) -> dict[str, object]:
     return {"user_id": admin.id, "branch_id": org.branches[0].id, "account_id": account.id,
             "change_id": change.id, "org_id": org.id, "run_id": run.id, "cert_id": cert.id,
             "app_id": application.id, "batch_id": batch.id, "list_id": receipt_list.id,
-            **draft_content(org.id)}
+            **draft_content(org.id), **billing_rows(org, admin, application)}
+
+
+def billing_rows(org, user, application) -> dict[str, int]:
+    """A scheduled send and a closed statement of ``org``."""
+    from datetime import date
+    from datetime import datetime
+
+    from portal.extensions import db
+    from portal.models import BillingRecord
+    from portal.models import ScheduledSend
+    from portal.models import Statement
+
+    scheduled = ScheduledSend(org_id=org.id, user_id=user.id, application_ids=[application.id],
+                              run_at=datetime(2099, 1, 4, 22))
+    statement = Statement(org_id=org.id, month="2026-01", item_count=1, total=45,
+                          debit_date=date(2026, 2, 27))
+    db.session.add_all([scheduled, statement])
+    db.session.flush()
+    db.session.add(BillingRecord(org_id=org.id, application_id=application.id,
+                                 statement_id=statement.id, receipt_number="R-FOREIGN",
+                                 procedure="iten", backend=application.backend,
+                                 completed_at=datetime(2026, 1, 15, 3), month="2026-01",
+                                 unit_price=45))
+    db.session.commit()
+    return {"scheduled_id": scheduled.id, "statement_id": statement.id}
 
 
 def signing_certificate_row(org):
@@ -118,7 +150,7 @@ def sample_ids(tenants) -> dict[str, object]:
     return {"user_id": tenants["a_staff"].id, "branch_id": tenants["a"].branches[0].id,
             "account_id": 1, "change_id": 1, "org_id": tenants["a"].id, "run_id": "none",
             "entry_id": 1, "notice_id": 1, "category_id": 1, "cert_id": 1, "app_id": 1,
-            "batch_id": 1, "list_id": 1}
+            "batch_id": 1, "scheduled_id": 1, "statement_id": 1, "list_id": 1}
 
 
 def tenant_tables() -> list[tuple[str, str]]:

@@ -4,6 +4,8 @@ from portal.models.application import Application
 from portal.models.application import ApplicationEvent
 from portal.models.application import ApplicationState
 from portal.models.audit import AuditEvent
+from portal.models.billing import BillingRecord
+from portal.models.billing import Statement
 from portal.models.certificate import CertRole
 from portal.models.certificate import SigningCertificate
 from portal.models.change_request import ChangeKind
@@ -21,6 +23,8 @@ from portal.models.oss_account import Backend
 from portal.models.oss_account import OssAccount
 from portal.models.oss_account import OssAccountSecret
 from portal.models.oss_account import PaymentMode
+from portal.models.scheduled_send import ScheduledSend
+from portal.models.scheduled_send import ScheduledState
 from portal.models.submission import ListStatus
 from portal.models.submission import ReceiptList
 from portal.models.submission import ReceiptListItem
@@ -41,6 +45,7 @@ __all__ = [
     "ApplicationState",
     "AuditEvent",
     "Backend",
+    "BillingRecord",
     "Branch",
     "CertRole",
     "ChangeKind",
@@ -58,12 +63,15 @@ __all__ = [
     "PaymentMode",
     "ReceiptList",
     "ReceiptListItem",
+    "ScheduledSend",
+    "ScheduledState",
     "SendBatch",
     "Submission",
     "SubmissionKind",
     "SubmissionState",
     "Role",
     "SigningCertificate",
+    "Statement",
     "User",
     "UserSession",
 ]

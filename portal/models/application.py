@@ -84,6 +84,8 @@ STATE_LABELS = {
 # States in which the data may still be edited in the portal.
 EDITABLE_STATES = frozenset({ApplicationState.DRAFT, ApplicationState.READY,
                              ApplicationState.REQUESTED, ApplicationState.RETURNED})
+# States in which the application has not (successfully) reached OSS yet.
+UNSENT_STATES = EDITABLE_STATES | {ApplicationState.SEND_ERROR}
 
 
 class Application(db.Model):

@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from forms import specs
 from portal.access import policy
 from portal.extensions import db
+from portal.hours.guard import send_refusal
 from portal.models import SendBatch
 from portal.models import SubmissionState
 from portal.submissions import bp
@@ -33,6 +34,8 @@ def send():
     if not ids:
         flash("送信する申請データを選んでください。", "error")
         return redirect(request.referrer or url_for("submissions.index"))
+    if (refusal := send_refusal(ids)) is not None:  # outside service hours: offer 予約送信
+        return refusal
     try:
         batch = services.create_send_batch(current_user, ids)
         db.session.commit()

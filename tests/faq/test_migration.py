@@ -25,6 +25,7 @@ def _round_trip(url: str) -> None:
         services.set_published(entry, True)
         db.session.commit()
         assert [h.item.id for h in search.search(search.FAQ, "作り直され").hits] == [entry.id]
+        assert [h.item.id for h in search.search(search.FAQ, "索").hits] == [entry.id]
         db.session.remove()
         db.engine.dispose()
 

@@ -1,4 +1,4 @@
-"""Search on the embedded default (SQLite FTS5) and on PostgreSQL (pg_trgm)."""
+"""Search behaviour on the embedded default (SQLite FTS5) and on PostgreSQL."""
 
 from datetime import timedelta
 
@@ -144,22 +144,3 @@ def test_notices_search_window_and_kind(any_app, make_notice):
     assert sorted(h.item.id for h in hits) == sorted([current.id, info.id])
     kind_only = search.search(search.NOTICES, "メンテナンス", facet="maintenance").hits
     assert [h.item.id for h in kind_only] == [current.id]
-
-
-@pytest.mark.postgres
-def test_postgres_uses_the_trigram_index(pg_app, faq_entries):
-    with db.engine.connect() as conn:
-        conn.execute(sa.text("SET enable_seqscan = off"))
-        plan = "\n".join(conn.execute(sa.text(
-            "EXPLAIN SELECT id FROM faq_entry WHERE search_text LIKE '%電子証明書%'")).scalars())
-        trigrams = conn.execute(sa.text("SELECT show_trgm('電子証明書')")).scalar()
-    assert "trgm_faq_entry_search_text" in plan
-    assert len(trigrams) >= 3  # the database ctype is UTF-8 aware
-
-
-def test_sqlite_short_terms_do_not_use_fts(app, faq_entries):
-    # Documented SQLite 3.40 behaviour that the fallback exists for.
-    rows = db.session.execute(sa.text(
-        "SELECT rowid FROM faq_entry_fts WHERE faq_entry_fts MATCH '\"番号\"'")).all()
-    assert rows == []
-    assert set(found("番号")) == set(ids(faq_entries, "receipt", "scattered"))

@@ -2,7 +2,7 @@
 submission (outbox relay), and the applications a bulk send refused
 
 Revision ID: 0011
-Revises: 0010
+Revises: 0007_faq_perf
 Create Date: 2026-11-25 20:58:19.448837
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0011'
-down_revision = '0010'
+down_revision = '0007_faq_perf'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """受付番号リスト: send attempts, request time, lease and error code (the send job's compare-and-set claim)
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0014
 Create Date: 2026-11-25 20:55:55.312201
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,182 @@
+"""The search indexes: short terms indexed, ranking and paging in SQL, counts, sync."""
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from faq import index
+from faq import search
+from faq import services
+from faq.importer import read_file
+from faq.text import fold
+from faq.text import parse_query
+from portal.extensions import db
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def found(query, **kw) -> list[int]:
+    return [hit.item.id for hit in search.search(search.FAQ, query, **kw).hits]
+
+
+def add_entries(rows, category="索引") -> list[int]:
+    """Published entries from (question, answer) pairs, in order; their ids."""
+    cat = services.save_category(None, name=category)
+    entries = [services.save_entry(None, category_id=cat.id, question=q, answer=a,
+                                   sort_order=n) for n, (q, a) in enumerate(rows)]
+    for entry in entries:
+        services.set_published(entry, True)
+    db.session.commit()
+    return [entry.id for entry in entries]
+
+
+def plan(query: str, **kw) -> str:
+    """The engine's plan for the page query of ``query`` (index scans preferred on PostgreSQL,
+    as they would be on a table of realistic size)."""
+    stmt = search.statements(search.FAQ, parse_query(query), **kw).page
+    conn = db.session.connection()
+    if conn.dialect.name == "sqlite":
+        rows = conn.execute(sa.text("EXPLAIN QUERY PLAN " + str(stmt.compile(
+            conn, compile_kwargs={"literal_binds": True})))).all()
+        return "\n".join(row[-1] for row in rows)
+    conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+    compiled = stmt.compile(conn, compile_kwargs={"literal_binds": True})
+    return "\n".join(conn.execute(sa.text("EXPLAIN " + str(compiled))).scalars())
+
+
+@pytest.mark.parametrize("query", ["軽", "番号", "0%", "%", "受付番号", "車検"])
+def test_every_query_length_is_answered_by_an_index(any_app, faq_entries, query):
+    assert found(query)
+    text = plan(query)
+    if db.engine.dialect.name == "sqlite":
+        assert "VIRTUAL TABLE INDEX" in text
+        assert "SCAN faq_entry" not in text.replace("SCAN faq_entry_fts", "")
+    else:
+        assert "faq_entry_fts_grams" in text
+        assert "Seq Scan" not in text
+
+
+def test_sqlite_trigram_table_cannot_answer_short_terms(app, faq_entries):
+    # SQLite 3.40's trigram tokenizer finds nothing under three characters: hence the grams.
+    rows = db.session.execute(sa.text(
+        "SELECT rowid FROM faq_entry_fts WHERE faq_entry_fts MATCH '\"番号\"'")).all()
+    assert rows == []
+    assert set(found("番号")) == {faq_entries["receipt"].id, faq_entries["scattered"].id}
+
+
+def test_members_containing_another_member_are_not_searched_again():
+    assert index.essential(("印鑑証明", "印鑑証明書", "印鑑登録証明書")) == (
+        "印鑑証明", "印鑑登録証明書")
+    assert index.essential(("料金", "利用料", "利用料金")) == ("料金", "利用料")
+    assert index.essential(("車検", "継続検査")) == ("車検", "継続検査")
+
+
+def test_grams_of_folded_text():
+    assert index.grams("受付 番号") == "受 受付 付 番 番号 号"
+    assert index.grams("a_b") == "a a_ _ _b b"
+    assert index.grams("") == ""
+    assert index.term_grams("軽") == ["軽"]
+    assert index.term_grams("番号") == ["番号"]
+    assert index.term_grams("継続検査") == ["継続", "続検", "検査"]
+    assert index.term_grams("ああああ") == ["ああ"]
+    assert index.term_grams("a b c") == ["a", "b", "c"]
+
+
+@pytest.mark.postgres
+def test_postgres_grams_function_agrees_with_python(pg_app):
+    for text in ("受付 番号", fold("ＯＳＳの受付番号は?"), "a_b 100%", "x", "", "ab  c"):
+        in_sql = db.session.scalar(sa.text("SELECT faq_grams(:t)"), {"t": text})
+        assert set(in_sql) == set(index.grams(text).split()), text
+
+
+def test_short_terms_are_exact(any_app):
+    ids = add_entries([("ab と a_b", "本文"), ("aのb", "本文")])
+    assert found("ab") == [ids[0]]
+    assert found("a_") == [ids[0]]
+    assert found("_b") == [ids[0]]
+    assert found("a") == ids
+    assert found("ba") == []
+    for odd in ("'", "\\", "*", "--", "^", ":", "(", '"'):
+        search.search(search.FAQ, odd)  # never an FTS syntax error
+
+
+def test_title_hit_ranks_first_for_short_and_mixed_terms(any_app):
+    body, title = add_entries([
+        ("本文だけの質問", "軽は軽で軽です。車検と車検と車検。"),
+        ("軽の車検について", "本文には書いていません。"),
+    ])
+    for query in ("軽", "車検", "軽 車検"):
+        results = search.search(search.FAQ, query)
+        assert [h.item.id for h in results.hits] == [title, body], query
+        assert results.hits[0].score > results.hits[1].score
+
+
+def test_long_synonym_of_a_short_term_is_found_and_checked(any_app):
+    # "車検" (two characters) expands to "継続検査": its pairs must also be adjacent.
+    together, apart = add_entries([("継続検査の時期", "本文"), ("継続の話と続検査", "本文")])
+    assert found("車検") == [together]
+    assert found("車検", use_index=False) == [together]
+    assert found("継続") == [together, apart]
+
+
+def test_pages_beyond_the_first(any_app):
+    ids = add_entries([(f"頁{n:02d}の質問", "本文") for n in range(7)]
+                      + [(f"質問{n:02d}", "頁は本文にあります。") for n in range(18)])
+    pages = [search.search(search.FAQ, "頁", page=p, per_page=10) for p in (1, 2, 3, 4)]
+    assert [len(r.hits) for r in pages] == [10, 10, 5, 0]
+    assert {r.total for r in pages} == {25}
+    assert {r.pages for r in pages} == {3}
+    seen = [h.item.id for r in pages for h in r.hits]
+    assert sorted(seen) == sorted(ids)
+    assert seen[:7] == ids[:7]  # title hits first, then the source order
+    assert seen == ids
+
+
+def test_counts_follow_filters(any_app, faq_entries):
+    common = search.search(search.FAQ, "の", per_page=2)
+    assert common.total == search.search(search.FAQ, "の", use_index=False).total > 2
+    kei = faq_entries["kei_fee"].category_id
+    assert search.search(search.FAQ, "手数料", facet=kei, per_page=1).total == 2
+    assert search.search(search.FAQ, "電子", per_page=1).total == 2
+    assert search.search(search.FAQ, "電子", per_page=1, include_hidden=True).total == 3
+    past = search.search(search.FAQ, "電子", page=5, include_hidden=True)
+    assert past.hits == [] and past.total == 3
+
+
+@pytest.mark.parametrize("query", ["軽", "番号", "の", "手数料", "車検", "料金", "受付 番号",
+                                   '"受付番号"', "data center", "0%", "軽 まとめ払い", "電子証明書"])
+def test_index_and_like_scan_give_the_same_pages(any_app, faq_entries, query):
+    for page in (1, 2):
+        by_index = search.search(search.FAQ, query, per_page=3, page=page)
+        by_scan = search.search(search.FAQ, query, per_page=3, page=page, use_index=False)
+        assert [h.item.id for h in by_index.hits] == [h.item.id for h in by_scan.hits]
+        assert by_index.total == by_scan.total
+
+
+def test_grams_follow_edits_deletes_and_imports(any_app, faq_entries):
+    entry = faq_entries["kei_fee"]
+    services.save_entry(entry, category_id=entry.category_id, question="納め方は?",
+                        answer="まとめ払いで納めます。")
+    db.session.commit()
+    assert found("軽") == []
+    assert set(found("納")) == {faq_entries["payment"].id, entry.id}
+    db.session.delete(faq_entries["scattered"])
+    db.session.commit()
+    assert found("番号") == [faq_entries["receipt"].id]
+    services.upsert_entries(read_file(FIXTURES / "faq_export.txt"), publish=True)
+    db.session.commit()
+    assert len(found("窓口")) == 1
+    if db.engine.dialect.name == "sqlite":
+        for table in index.fts_tables("faq_entry") + index.fts_tables("notice"):
+            db.session.execute(sa.text(
+                f"INSERT INTO {table}({table}, rank) VALUES ('integrity-check', 1)"))
+
+
+def test_reindex_rebuilds_the_grams(app, faq_entries):
+    db.session.execute(sa.text(
+        "INSERT INTO faq_entry_fts_grams(faq_entry_fts_grams) VALUES ('delete-all')"))
+    db.session.commit()
+    assert found("軽") == []
+    search.rebuild_index()
+    assert found("軽") == [faq_entries["kei_fee"].id]
