@@ -78,8 +78,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.main import bp as main_bp
     from portal.oss_actions import bp as oss_actions_bp
     from portal.receipts import bp as receipts_bp
-    from portal.submissions import bp as submissions_bp
     from portal.stats import bp as stats_bp
+    from portal.submissions import bp as submissions_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(applications_bp)
