@@ -28,9 +28,12 @@ round), so each path is timed in its own steady state: a LIKE scan sweeps
 the whole table through the CPU caches, which a system using the index never
 does. ``--interleave`` alternates the paths query by query instead (the
 index then pays for the scans' cache evictions). Every query must give both
-paths the same page and total (checked). Prints p50/p95 per query class and
-overall, and the LIKE/index ratios: of the medians, of the 95th percentiles
-and of the summed time. Targets: p95 under 5 ms, ratio at least 20x.
+paths the same page and total (checked). A query's time is its median over
+the rounds (``--rounds``, default 3), which keeps a moment of load on a shared
+machine from counting as the query's time; percentiles are over the queries.
+Prints p50/p95 per query class and overall, and the LIKE/index ratios: of
+the medians, of the 95th percentiles and of the summed time. Targets: p95
+under 5 ms, ratio at least 20x.
 """
 
 import argparse
@@ -260,55 +263,56 @@ def run(url: str, label: str, args) -> None:
                 time_sql(db, search, parsed, use_index)
                 time_driver(db, *compile_page(db, search, parsed, use_index))
             time_full(db, search, raw)
-        results = {kind: {key: [] for key in KEYS} for kind in {kind for kind, _, _ in mix}}
+        samples: dict[str, list[list[float]]] = {key: [[] for _ in mix] for key in KEYS}
         found: dict[str, list] = {"index": [], "like": []}
+        queries = [(n, parsed) for n, (_, _, parsed) in enumerate(mix)]
         for round_no in range(args.rounds):
             paths = (True, False) if round_no % 2 == 0 else (False, True)
-            for use_index in paths:
-                path = "index" if use_index else "like"
-                if args.interleave:
-                    continue
-                compiled = [compile_page(db, search, parsed, use_index) for _, _, parsed in mix]
-                for (kind, _, _), (sql, params) in zip(mix, compiled, strict=True):
-                    results[kind][path].append(time_driver(db, sql, params))
-                for kind, _, parsed in mix:
-                    elapsed, ids, total = time_sql(db, search, parsed, use_index)
-                    results[kind][f"{path} sa"].append(elapsed)
-                    found[path].append((ids, total))
-            for n, (kind, raw, parsed) in enumerate(mix):
-                if args.interleave:
+            if args.interleave:
+                for n, parsed in queries:
                     for use_index in paths if n % 2 else paths[::-1]:
-                        path = "index" if use_index else "like"
-                        results[kind][path].append(
-                            time_driver(db, *compile_page(db, search, parsed, use_index)))
-                        elapsed, ids, total = time_sql(db, search, parsed, use_index)
-                        results[kind][f"{path} sa"].append(elapsed)
-                        found[path].append((ids, total))
-                results[kind]["full"].append(time_full(db, search, raw))
+                        run_path(db, search, [(n, parsed)], use_index, samples, found)
+            else:
+                for use_index in paths:
+                    run_path(db, search, queries, use_index, samples, found)
+            for n, (_, raw, _) in enumerate(mix):
+                samples["full"][n].append(time_full(db, search, raw))
         assert found["index"] == found["like"], "the index and the LIKE scan disagree"
         matches = [total for _, total in found["index"][:len(mix)]]
-        report(results, matches, args)
+        report([kind for kind, _, _ in mix], samples, matches, args)
+
+
+def run_path(db, search, queries, use_index: bool, samples, found) -> None:
+    """Time ``queries`` (numbered) through one path: on the driver, then through SQLAlchemy."""
+    path = "index" if use_index else "like"
+    compiled = [(n, compile_page(db, search, parsed, use_index)) for n, parsed in queries]
+    for n, (sql, params) in compiled:
+        samples[path][n].append(time_driver(db, sql, params))
+    for n, parsed in queries:
+        elapsed, ids, total = time_sql(db, search, parsed, use_index)
+        samples[f"{path} sa"][n].append(elapsed)
+        found[path].append((ids, total))
 
 
 KEYS = ("index", "like", "index sa", "like sa", "full")
 
 
-def report(results, matches, args) -> None:
+def report(kinds: list[str], samples, matches, args) -> None:
     order = "query by query" if args.interleave else "in blocks of all queries"
     print(f"{args.queries} queries x {args.rounds} rounds, index and LIKE alternating {order}; "
-          "every page and total identical on both paths. Driver: the page statement, "
-          "compiled beforehand, executed and fetched on the database driver; via SQLAlchemy: "
+          "every page and total identical on both paths. A query's time is its median over "
+          "the rounds; percentiles are over queries. Driver: the page statement, compiled "
+          "beforehand, executed and fetched on the database driver; via SQLAlchemy: "
           "search.ranked() (session.execute of the built statement); full: search.search()")
     print(f"{'':<10} {'':>5} {'---------------------- driver (ms) ------------------------':>59}"
           f" {'---- via SQLAlchemy (ms) ---':>28}")
     print(f"{'class':<10} {'n':>5} {'index p50':>9} {'p95':>6} {'LIKE p50':>9} {'p95':>6} "
           f"{'ratio p50':>9} {'p95':>6} {'sum':>6} {'index p50':>9} {'p95':>6} {'ratio p50':>9} "
           f"{'full p95':>9}")
-    everything: dict[str, list[float]] = {key: [] for key in KEYS}
-    for kind, bucket in sorted(results.items()) + [("ALL", everything)]:
-        if kind != "ALL":
-            for key in KEYS:
-                everything[key].extend(bucket[key])
+    per_query = {key: [statistics.median(runs) for runs in samples[key]] for key in KEYS}
+    classes = [(kind, [n for n, k in enumerate(kinds) if k == kind]) for kind in sorted(set(kinds))]
+    for kind, numbers in classes + [("ALL", list(range(len(kinds))))]:
+        bucket = {key: [per_query[key][n] for n in numbers] for key in KEYS}
         index, like = bucket["index"], bucket["like"]
         index_sa, like_sa = bucket["index sa"], bucket["like sa"]
         print(f"{kind:<10} {len(index):>5} {percentile(index, 50):>9.2f} "
@@ -321,7 +325,7 @@ def report(results, matches, args) -> None:
               f"{percentile(like_sa, 50) / percentile(index_sa, 50):>8.1f}x "
               f"{percentile(bucket['full'], 95):>9.2f}")
     for label, suffix in (("driver", ""), ("via SQLAlchemy", " sa")):
-        index, like = everything["index" + suffix], everything["like" + suffix]
+        index, like = per_query["index" + suffix], per_query["like" + suffix]
         p95 = percentile(index, 95)
         ratio = percentile(like, 50) / percentile(index, 50)
         print(f"targets, {label}: index p95 {p95:.2f} ms (< 5 ms: "
