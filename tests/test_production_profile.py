@@ -66,12 +66,12 @@ def _tls_pair(folder: Path) -> tuple[Path, Path, Path]:
     return paths
 
 
-def _wait(url, verify=True, seconds=60):
+def _wait(url, verify=True, seconds=90):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            return requests.get(url, timeout=2, verify=verify)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=10, verify=verify)
+        except requests.RequestException:  # not listening yet, or slow to answer while starting
             time.sleep(0.3)
     raise AssertionError(f"{url} never answered")
 
