@@ -8,15 +8,26 @@ from portal.models import JobStatus
 from portal.models.base import utcnow
 
 
-def start(kind: str, func: str, *args, org_id=None, user_id=None, **options) -> JobRun:
-    """Create the JobRun row, commit it, then enqueue ``func(run_id, *args)``."""
-    from jobs.queue import enqueue
-
+def create(kind: str, *, org_id=None, user_id=None) -> JobRun:
+    """Add a JobRun row to the session (the caller commits it with its own rows, then ``enqueue``)."""
     run = JobRun(id=f"{kind}-{uuid.uuid4().hex}", kind=kind, org_id=org_id, user_id=user_id)
     db.session.add(run)
-    db.session.commit()
-    enqueue(func, run.id, *args, job_id=run.id, **options)
     return run
+
+
+def enqueue(run: JobRun, func: str, *args, **options) -> JobRun:
+    """Enqueue ``func(run.id, *args)`` as the job of ``run`` (already committed)."""
+    from jobs.queue import enqueue as enqueue_job
+
+    enqueue_job(func, run.id, *args, job_id=run.id, **options)
+    return run
+
+
+def start(kind: str, func: str, *args, org_id=None, user_id=None, **options) -> JobRun:
+    """Create the JobRun row, commit it, then enqueue ``func(run_id, *args)``."""
+    run = create(kind, org_id=org_id, user_id=user_id)
+    db.session.commit()
+    return enqueue(run, func, *args, **options)
 
 
 def mark(run_id: str, status: JobStatus, *, progress: int | None = None,

@@ -1,19 +1,60 @@
-"""The periodic tick: reaper, outbox relay and status polls, in that order (a job)."""
+"""The periodic tick (a job): pipeline upkeep plus the other rows that must come back by
+themselves after a lost queue — reaper, outbox relay, status polls, stale 受付番号リスト
+sends, due 予約送信 and the monthly billing close."""
 
 import logging
 
 from jobs.pipeline.outbox import relay
 from jobs.pipeline.poll import schedule_polls
 from jobs.pipeline.reaper import reap
+from portal.extensions import db
 
 log = logging.getLogger(__name__)
 
 
+def _requeue_receipt_lists() -> int:
+    from jobs.receipts import requeue_stale
+
+    return requeue_stale()
+
+
+def _dispatch_scheduled_sends() -> int:
+    from portal.hours.scheduled import dispatch_due
+
+    return dispatch_due()
+
+
+def _schedule_billing_close() -> bool:
+    from portal.billing.close import schedule_close
+
+    schedule_close()
+    return True
+
+
+STEPS = (
+    ("reaped", reap),
+    ("relayed", relay),
+    ("polling", schedule_polls),
+    ("receipt_lists", _requeue_receipt_lists),
+    ("scheduled_sends", _dispatch_scheduled_sends),
+    ("billing_close", _schedule_billing_close),
+)
+
+
 def tick() -> dict:
-    """One round of pipeline upkeep; safe to run twice or concurrently."""
-    reaped = reap()
-    relayed = relay()
-    polled = schedule_polls()
-    if any(reaped.values()) or relayed:
-        log.info("pipeline tick: reaped %s, re-enqueued %d, polling %d", reaped, relayed, polled)
-    return {"reaped": reaped, "relayed": relayed, "polling": polled}
+    """One round of upkeep; safe to run twice or concurrently.
+
+    Each step runs on its own: one that fails is logged and retried on the next
+    tick without keeping the others from running.
+    """
+    done: dict = {}
+    for name, step in STEPS:
+        try:
+            done[name] = step()
+        except Exception:  # noqa: BLE001 - the next tick retries; the others must still run
+            db.session.rollback()
+            log.exception("pipeline tick: %s failed", name)
+            done[name] = None
+    if any((done["reaped"] or {}).values()) or done["relayed"] or done["scheduled_sends"]:
+        log.info("pipeline tick: %s", done)
+    return done

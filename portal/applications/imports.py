@@ -62,11 +62,11 @@ def start(batch: ImportBatch) -> None:
     from jobs import runs
 
     if runs_as_job(batch):
-        db.session.commit()
-        run = runs.start("import", "jobs.imports.import_batch", batch.id, org_id=batch.org_id,
-                         user_id=batch.user_id)
+        # The batch names its run before the job can start (and finish) on a worker.
+        run = runs.create("import", org_id=batch.org_id, user_id=batch.user_id)
         batch.job_run_id = run.id
         db.session.commit()
+        runs.enqueue(run, "jobs.imports.import_batch", batch.id)
     else:
         run_batch(batch.id)
 

@@ -10,8 +10,10 @@ from flask_login import current_user
 
 from portal.access import policy
 from portal.extensions import db
+from portal.hours.guard import send_refusal
 from portal.htmx import is_htmx
 from portal.models import Application
+from portal.models import SubmissionKind
 from portal.oss_actions import bp
 from portal.oss_actions import panel as panels
 from portal.oss_actions import payment
@@ -60,6 +62,13 @@ def resubmit(app_id: int):
     from portal.submissions.services import enqueue_batch
 
     app = _filed_by_me(app_id)
+    reason = resubmits.refusal(app)
+    if reason:
+        flash(reason, "error")
+        return redirect(url_for("applications.show", app_id=app.id))
+    closed = send_refusal([app.id], SubmissionKind.RESUBMIT)  # outside service hours: 予約送信
+    if closed is not None:
+        return closed
     try:
         batch = resubmits.resubmit(current_user, app)
     except ActionError as exc:

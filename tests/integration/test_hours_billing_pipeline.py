@@ -136,3 +136,66 @@ def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app,
     assert application(ids[0]).state == S.COMPLETED
     [record] = _records()
     assert record.application_id == ids[0]
+
+
+def test_a_night_resubmission_is_offered_as_a_scheduled_resubmission(app, office, sim, set_clock):
+    point_at(app, sim)
+    shop = office(app)
+    ids = shop.ready(1, "keizoku", chassis="ZVW30-1239902")  # 却下 after reception review
+    send(shop.staff, ids)
+    settle(app)
+    _poll_until_settled(app, sim, rounds=1)
+    rejected = application(ids[0])
+    assert rejected.state == S.REJECTED
+    payload = copy.deepcopy(rejected.payload)
+    payload["vehicle"]["chassis_no"] = "ZVW30-1230002"
+    rejected.payload = payload
+    db.session.commit()
+    client = app.test_client()
+    login(client, shop.staff)
+    set_clock(jst(2026, 6, 10, 22, 30))
+    refused = client.post(f"/applications/{ids[0]}/oss/resubmit")
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "送信の受付時間外です" in body
+    assert 'name="kind" value="resubmit"' in body
+    assert len(submissions()) == 1  # nothing new was written
+    client.post("/hours/schedule", data={"application_id": str(ids[0]), "kind": "resubmit"})
+    [row] = _scheduled()
+    assert row.kind == SubmissionKind.RESUBMIT.value
+    set_clock(jst(2026, 6, 11, 7, 0, 1))
+    assert dispatch_due() == 1
+    drain(app)
+    first, again = submissions()
+    assert again.kind == SubmissionKind.RESUBMIT and again.state == SubmissionState.SENT
+    settle(app)
+    _poll_until_settled(app, sim)
+    assert application(ids[0]).state == S.COMPLETED
+    assert [r.application_id for r in _records()] == [ids[0]]
+
+
+def test_the_periodic_tick_runs_due_sends_and_schedules_the_close(app, office, sim, set_clock):
+    from rq.registry import ScheduledJobRegistry
+
+    from jobs.pipeline.periodic import tick
+    from jobs.queue import get_queue
+
+    _shop, ids, client = _staff_of_new_office(app, office, sim, 1)
+    set_clock(jst(2026, 6, 10, 23, 0))
+    client.post("/hours/schedule", data={"application_id": str(ids[0])})
+    get_connection().flushall()  # the queue lost the scheduled job: only the row is left
+    set_clock(jst(2026, 6, 11, 7, 0, 1))
+    done = tick()
+    assert done["scheduled_sends"] == 1
+    assert _scheduled()[0].state == ScheduledState.DONE
+    waiting = ScheduledJobRegistry(queue=get_queue()).get_job_ids()
+    assert {"billing-close-2026-05", "billing-close-2026-06"} <= set(waiting)
+    drain(app)
+    assert [s.state for s in submissions()] == [SubmissionState.SENT]
+
+
+def test_the_detail_page_shows_the_review_outlook_and_the_fee_lines(app, office, sim, set_clock):
+    _shop, ids, client = _staff_of_new_office(app, office, sim, 1)
+    set_clock(jst(2026, 6, 13, 10, 0))  # a Saturday: the agency reviews from Monday
+    page = client.get(f"/applications/{ids[0]}").get_data(as_text=True)
+    assert "審査の見込み" in page and "2026年6月15日" in page
+    assert "法定手数料等(送信前の目安)" in page
