@@ -12,12 +12,12 @@ then times a fixed mix of queries (seeded, so runs are comparable). Query
 terms are the domain terms, which sit at log-uniform frequency ranks; the
 report prints how many rows the queries match.
 
-* ``index``: the SQL that ``faq.search.search`` sends for the first page of
-  20 ranked ids and the total: the page query through the index (FTS5
-  trigram or grams tables / GIN over ``faq_grams``), plus the count query
-  when the page does not tell the total;
-* ``LIKE``: the same page and total answered by a ``LIKE`` scan of the folded
-  text (one statement: the scan ranks and counts in the same pass);
+* ``index``: the SQL that ``faq.search.ranked`` sends for the first page of
+  20 ranked ids and the total: the head of the ranked matches through the
+  index (FTS5 trigram or grams tables / GIN over ``faq_grams``), plus the
+  count when the head is full (``faq.search.HEAD`` matches or more);
+* ``LIKE``: the same statements answered by a ``LIKE`` scan of the folded
+  text (the count too, when its head is full);
 * ``full``: the whole ``search`` call (SQL, loading the page, highlighting).
 
 Both paths run the same queries after a warm-up pass of every query through
@@ -176,25 +176,34 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(pct / 100 * (len(ordered) - 1))))]
 
 
-def compile_page(db, search, parsed, use_index: bool) -> tuple[str, object]:
-    """The statement ``search`` sends for the first page (ids, scores and total), compiled."""
-    stmt = search.statements(search.FAQ, parsed, use_index=use_index).page
-    compiled = stmt.compile(db.session.connection())
-    params = (compiled.params if compiled.positiontup is None
-              else tuple(compiled.params[name] for name in compiled.positiontup))
+def compile_page(db, search, parsed, use_index: bool):
+    """The statements ``search.ranked`` sends for the first page, compiled: the head of
+    the ranked matches, and the count (run only when the head is full)."""
+    stmts = search.statements(search.FAQ, parsed, use_index=use_index)
+    compiled = []
+    for stmt in (stmts.head(), stmts.count):
+        done = stmt.compile(db.session.connection())
+        params = (done.params if done.positiontup is None
+                  else tuple(done.params[name] for name in done.positiontup))
+        compiled.append((str(done), params))
     db.session.rollback()
-    return str(compiled), params
+    return compiled
 
 
-def time_driver(db, sql: str, params) -> float:
-    """Time a compiled statement on the database driver: execute and fetch, in a fresh
-    transaction opened beforehand."""
+def time_driver(db, statements) -> float:
+    """Time what ``search.ranked`` sends for the first page, on the database driver: the
+    head, then the count when the head is full; in a fresh transaction opened beforehand."""
+    from faq.search import HEAD
+
+    (head_sql, head_params), (count_sql, count_params) = statements
     cursor = db.session.connection().connection.dbapi_connection.cursor()
     cursor.execute("SELECT 1")  # psycopg sends BEGIN with the first statement
     cursor.fetchall()
     start = time.perf_counter()
-    cursor.execute(sql, params)
-    cursor.fetchall()
+    cursor.execute(head_sql, head_params)
+    if len(cursor.fetchall()) >= HEAD:
+        cursor.execute(count_sql, count_params)
+        cursor.fetchall()
     elapsed = (time.perf_counter() - start) * 1000
     cursor.close()
     db.session.rollback()
@@ -224,7 +233,7 @@ def check_baseline_scans(db, search, parsed) -> None:
     """The LIKE baseline must be a scan: no index may serve it."""
     if db.engine.dialect.name != "postgresql":
         return
-    stmt = search.statements(search.FAQ, parsed, use_index=False).page
+    stmt = search.statements(search.FAQ, parsed, use_index=False).head()
     compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = "\n".join(db.session.execute(sa.text("EXPLAIN " + str(compiled))).scalars())
     db.session.rollback()
@@ -261,7 +270,7 @@ def run(url: str, label: str, args) -> None:
         for _, raw, parsed in mix:  # warm both paths with every query
             for use_index in (True, False):
                 time_sql(db, search, parsed, use_index)
-                time_driver(db, *compile_page(db, search, parsed, use_index))
+                time_driver(db, compile_page(db, search, parsed, use_index))
             time_full(db, search, raw)
         samples: dict[str, list[list[float]]] = {key: [[] for _ in mix] for key in KEYS}
         found: dict[str, list] = {"index": [], "like": []}
@@ -286,8 +295,8 @@ def run_path(db, search, queries, use_index: bool, samples, found) -> None:
     """Time ``queries`` (numbered) through one path: on the driver, then through SQLAlchemy."""
     path = "index" if use_index else "like"
     compiled = [(n, compile_page(db, search, parsed, use_index)) for n, parsed in queries]
-    for n, (sql, params) in compiled:
-        samples[path][n].append(time_driver(db, sql, params))
+    for n, statements in compiled:
+        samples[path][n].append(time_driver(db, statements))
     for n, parsed in queries:
         elapsed, ids, total = time_sql(db, search, parsed, use_index)
         samples[f"{path} sa"][n].append(elapsed)
@@ -301,7 +310,8 @@ def report(kinds: list[str], samples, matches, args) -> None:
     order = "query by query" if args.interleave else "in blocks of all queries"
     print(f"{args.queries} queries x {args.rounds} rounds, index and LIKE alternating {order}; "
           "every page and total identical on both paths. A query's time is its median over "
-          "the rounds; percentiles are over queries. Driver: the page statement, compiled "
+          "the rounds; percentiles are over queries. Driver: the statements of the first page "
+          "(head of the ranked matches; the count only when the head is full), compiled "
           "beforehand, executed and fetched on the database driver; via SQLAlchemy: "
           "search.ranked() (session.execute of the built statement); full: search.search()")
     print(f"{'':<10} {'':>5} {'---------------------- driver (ms) ------------------------':>59}"

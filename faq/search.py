@@ -1,8 +1,9 @@
 """One search over FAQ entries and notices, backed by the database's index.
 
 Matching and ranking happen in SQL (``faq.index``): one statement returns
-only the requested page of ids with their scores and the total number of
-matches. Only that page is loaded, highlighted and cut into snippets.
+the best matches' ids with their scores (and so, for all but broad terms, the
+number of matches). Only the requested page is loaded, highlighted and cut
+into snippets.
 """
 
 from collections.abc import Callable
@@ -92,22 +93,30 @@ def term_groups(query: Query) -> list[tuple[str, ...]]:
     return [expand(term) for term in query.terms]
 
 
+HEAD = 200
+"""Matches read in one statement. With fewer, the total is their number and the
+match runs once; with more (a broad term), a count statement follows."""
+
+
 @dataclass(frozen=True)
 class Statements:
-    """The page of ranked ids with the total, and the count alone (for a page past the end)."""
+    """Every match's id and score, best first (no LIMIT), and the count of matches."""
 
-    page: sa.Select
+    ranked: sa.Select
     count: sa.Select
 
+    def head(self) -> sa.Select:
+        """The first ``HEAD`` matches: what ``ranked()`` runs for the first pages."""
+        return self.ranked.limit(HEAD)
 
-def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_page: int = 20,
-               include_hidden: bool = False, now: datetime | None = None,
-               use_index: bool = True) -> Statements:
-    """Build the SELECT for one page of ranked ids with the total, and the count alone.
 
-    The total travels with the page: on SQLite's index as a count subquery
-    (FTS5 counts its matches without ranking them, cheaper than a window),
-    elsewhere as a window count over the rows that are ranked anyway.
+def statements(source: Source, query: Query, *, facet=None, include_hidden: bool = False,
+               now: datetime | None = None, use_index: bool = True) -> Statements:
+    """Build the SELECT of ranked ids and the count of matches.
+
+    Ranking needs every match scored and sorted anyway; returning the total
+    alongside (a count subquery, or a window count) ran the match a second
+    time or cost another pass, which was a third of a typical query.
     """
     dialect = db.session.get_bind().dialect.name
     found = index.match(source.model, source.table, term_groups(query), dialect, use_index)
@@ -117,25 +126,27 @@ def statements(source: Source, query: Query, *, facet=None, page: int = 1, per_p
     if not include_hidden:
         conditions.append(source.visible(now or utcnow()))
     count = sa.select(sa.func.count()).select_from(found.selectable).where(*conditions)
-    if use_index and dialect == "sqlite":
-        total = count.scalar_subquery()
-    else:
-        total = sa.func.count().over()
     score = found.score.label("score")
-    rows = (sa.select(source.model.id, score, total.label("total"))
-            .select_from(found.selectable).where(*conditions)
-            .order_by(score.desc(), *source.order())
-            .limit(per_page).offset((page - 1) * per_page))
+    rows = (sa.select(source.model.id, score).select_from(found.selectable).where(*conditions)
+            .order_by(score.desc(), *source.order()))
     return Statements(rows, count)
 
 
-def ranked(stmts: Statements, page: int) -> tuple[list[tuple[int, float]], int]:
-    """Run the page query; the count query only runs for an empty page past the first."""
-    rows = db.session.execute(stmts.page).all()
-    if rows:
-        total = rows[0].total
+def ranked(stmts: Statements, page: int, per_page: int = 20
+           ) -> tuple[list[tuple[int, float]], int]:
+    """One page of (id, score), best first, and the number of matches.
+
+    A page within the first ``HEAD`` matches is cut from them; the count runs
+    only when there are ``HEAD`` or more. A deeper page is read by OFFSET.
+    """
+    start = (page - 1) * per_page
+    if start + per_page <= HEAD:
+        rows = db.session.execute(stmts.head()).all()
+        total = len(rows) if len(rows) < HEAD else db.session.scalar(stmts.count)
+        rows = rows[start:start + per_page]
     else:
-        total = db.session.scalar(stmts.count) if page > 1 else 0
+        rows = db.session.execute(stmts.ranked.limit(per_page).offset(start)).all()
+        total = db.session.scalar(stmts.count)
     return [(row.id, row.score) for row in rows], total
 
 
@@ -153,9 +164,9 @@ def search(source: Source, raw: str | None, *, facet=None, page: int = 1, per_pa
     results = Results(query=query, page=page, per_page=per_page)
     if not query:
         return results
-    stmts = statements(source, query, facet=facet, page=page, per_page=per_page,
-                       include_hidden=include_hidden, now=now, use_index=use_index)
-    rows, results.total = ranked(stmts, page)
+    stmts = statements(source, query, facet=facet, include_hidden=include_hidden, now=now,
+                       use_index=use_index)
+    rows, results.total = ranked(stmts, page, per_page)
     items = {item.id: item for item in db.session.scalars(
         sa.select(source.model).where(source.model.id.in_([item_id for item_id, _ in rows]))
         .options(*source.options))}

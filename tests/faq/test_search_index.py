@@ -32,9 +32,9 @@ def add_entries(rows, category="索引") -> list[int]:
 
 
 def plan(query: str, **kw) -> str:
-    """The engine's plan for the page query of ``query`` (index scans preferred on PostgreSQL,
+    """The engine's plan for the first page of ``query`` (index scans preferred on PostgreSQL,
     as they would be on a table of realistic size)."""
-    stmt = search.statements(search.FAQ, parse_query(query), **kw).page
+    stmt = search.statements(search.FAQ, parse_query(query), **kw).head()
     conn = db.session.connection()
     if conn.dialect.name == "sqlite":
         rows = conn.execute(sa.text("EXPLAIN QUERY PLAN " + str(stmt.compile(
@@ -131,6 +131,21 @@ def test_pages_beyond_the_first(any_app):
     assert sorted(seen) == sorted(ids)
     assert seen[:7] == ids[:7]  # title hits first, then the source order
     assert seen == ids
+
+
+@pytest.mark.parametrize("head", [4, 8, 200])
+def test_pages_and_totals_across_the_head(any_app, monkeypatch, head):
+    """Pages within the head are cut from it (the count runs only when it is full); deeper
+    pages are read by OFFSET; both give what the LIKE scan gives."""
+    monkeypatch.setattr(search, "HEAD", head)
+    add_entries([(f"頁{n:02d}の質問", "頁" * (n % 4)) for n in range(11)])
+    for per_page in (3, 5):
+        for page in range(1, 6):
+            got, want = (search.search(search.FAQ, "頁", page=page, per_page=per_page,
+                                       use_index=use) for use in (True, False))
+            assert got.total == want.total == 11
+            assert [h.item.id for h in got.hits] == [h.item.id for h in want.hits]
+            assert len(got.hits) == max(0, min(per_page, 11 - (page - 1) * per_page))
 
 
 def test_counts_follow_filters(any_app, faq_entries):
