@@ -147,6 +147,13 @@ def no_paper_split(s: Subject):
                "できません(ハイブリッド申請でも、紙にできるのは印鑑証明書と委任状だけです)。")
 
 
+def attachment_pending(payload: dict) -> bool:
+    """A 電子委任状 is chosen but not attached yet: files are attached in the browser, so
+    such an application cannot be ready to send straight from a bulk import."""
+    poa = payload.get("poa") or {}
+    return poa.get("poa_mode") == "electronic" and not poa.get("e_poa")
+
+
 @rule("electronic_poa", "電子委任状")
 def electronic_poa(s: Subject):
     """Only a 電子委任状 made on the OSS portal; paper only in a hybrid filing."""

@@ -59,7 +59,8 @@ def import_upload():
                                columns=importer.columns(spec)), 422
     batch = imports.create_batch(current_user, spec.code, data, storage.filename,
                                  valid_only=bool(request.form.get("valid_only")),
-                                 to_full_width=bool(request.form.get("to_full_width")))
+                                 to_full_width=bool(request.form.get("to_full_width")),
+                                 mark_ready=bool(request.form.get("mark_ready")))
     imports.start(batch)
     return redirect(url_for("applications.import_result", batch_id=batch.id))
 

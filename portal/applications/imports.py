@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from forms import importer
+from forms.rules import attachment_pending
 from forms.specs import get as get_spec
 from portal import audit
 from portal.applications.services import filing_branch
@@ -44,10 +45,13 @@ def read_upload(storage) -> bytes:
 
 
 def create_batch(user, code: str, data: bytes, filename: str, *, valid_only: bool,
-                 to_full_width: bool) -> ImportBatch:
+                 to_full_width: bool, mark_ready: bool = False) -> ImportBatch:
+    """Store an upload. ``mark_ready`` (filing offices only: a requester hands its data
+    over instead) imports the rows that pass every check as ready to send."""
     batch = ImportBatch(org_id=user.org_id, user_id=user.id, procedure=code,
                         filename=(filename or "")[:200], size=len(data), content=data,
-                        valid_only=valid_only, to_full_width=to_full_width)
+                        valid_only=valid_only, to_full_width=to_full_width,
+                        mark_ready=mark_ready and user.organization.kind.is_agent)
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -90,12 +94,12 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     _store_errors(batch, result)
     if result.invalid and not batch.valid_only:
         return _finish(batch, ImportStatus.REFUSED)
-    ids = _insert_drafts(user, spec, result.valid)
+    ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready)
     batch.imported = len(ids)
     batch.first_application_id = ids[0] if ids else None
     batch.content = b""
     audit.record("applications_imported", user=user, target=f"import:{batch.id}",
-                 procedure=spec.code, rows=len(ids))
+                 procedure=spec.code, rows=len(ids), ready=batch.ready_count)
     return _finish(batch, ImportStatus.IMPORTED)
 
 
@@ -126,8 +130,10 @@ def _finish(batch: ImportBatch, status: ImportStatus, message: str = "") -> Impo
     return batch
 
 
-def _insert_drafts(user, spec, rows, chunk: int = 1000) -> list[int]:
-    """Insert one draft per row (and one history event each), in chunks, one transaction."""
+def _insert(user, spec, rows, *, mark_ready: bool, chunk: int = 1000) -> tuple[list[int], int]:
+    """Insert one application per row (and one history event each), in chunks, in one
+    transaction: drafts, or ready to send with ``mark_ready`` unless a file must still be
+    attached. Returns the ids and how many are ready."""
     is_agent = user.organization.kind.is_agent
     branch = filing_branch(user) if is_agent else None
     now = utcnow()
@@ -135,22 +141,26 @@ def _insert_drafts(user, spec, rows, chunk: int = 1000) -> list[int]:
         "org_id": user.org_id, "agent_org_id": user.org_id if is_agent else None,
         "requester_org_id": None if is_agent else user.org_id,
         "branch_id": branch.id if branch else None, "procedure": spec.code,
-        "backend": Backend(spec.backend), "state": ApplicationState.DRAFT,
+        "backend": Backend(spec.backend),
         "created_by_id": user.id, "updated_by_id": user.id, "created_at": now,
         "updated_at": now, "return_comment": "",
     }
     ids: list[int] = []
+    ready = 0
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        values = [{**common, "payload": row.payload, **summary_fields(row.payload)}
-                  for row in part]
+        states = [ApplicationState.READY if mark_ready and not attachment_pending(row.payload)
+                  else ApplicationState.DRAFT for row in part]
+        ready += states.count(ApplicationState.READY)
+        values = [{**common, "state": state, "payload": row.payload, **summary_fields(row.payload)}
+                  for row, state in zip(part, states, strict=True)]
         new_ids = list(db.session.scalars(
             sa.insert(Application).returning(Application.id, sort_by_parameter_order=True),
             values))
         db.session.execute(sa.insert(ApplicationEvent), [{
             "application_id": app_id, "kind": "imported", "user_id": user.id,
-            "org_id": user.org_id, "from_state": "draft", "to_state": "draft", "comment": "",
+            "org_id": user.org_id, "from_state": "draft", "to_state": state.value, "comment": "",
             "detail": {"row": row.number}, "created_at": now,
-        } for app_id, row in zip(new_ids, part, strict=True)])
+        } for app_id, row, state in zip(new_ids, part, states, strict=True)])
         ids += new_ids
-    return ids
+    return ids, ready

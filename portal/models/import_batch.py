@@ -18,7 +18,7 @@ class ImportStatus(enum.StrEnum):
     PENDING = "pending"      # stored, waiting for the job
     RUNNING = "running"
     REFUSED = "refused"      # some rows are wrong: nothing was imported
-    IMPORTED = "imported"    # drafts made (every row, or the valid rows when asked)
+    IMPORTED = "imported"    # applications made (every row, or the valid rows when asked)
     FAILED = "failed"        # the file itself could not be read
 
     @property
@@ -40,12 +40,14 @@ class ImportBatch(TenantOwned, db.Model):
     content: Mapped[bytes] = deferred(mapped_column(sa.LargeBinary, default=b"", nullable=False))
     valid_only: Mapped[bool] = mapped_column(default=False)
     to_full_width: Mapped[bool] = mapped_column(default=False)
+    mark_ready: Mapped[bool] = mapped_column(default=False)  # rows ready to send when they can be
     status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus, 10),
                                                  default=ImportStatus.PENDING)
     job_run_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     total_rows: Mapped[int] = mapped_column(default=0)
     valid_rows: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
+    ready_count: Mapped[int] = mapped_column(default=0)  # of ``imported``, made ready to send
     error_count: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[row, column, message], …]
     message: Mapped[str] = mapped_column(sa.Text, default="")

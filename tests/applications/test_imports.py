@@ -197,3 +197,41 @@ def test_every_procedure_can_be_imported(client, tenants):
     assert sorted(imported) == sorted(s.code for s in specs.ALL)
     for spec in specs.ALL:
         assert imported[spec.code] == [example_payload(spec)] * 2
+
+
+def test_rows_can_be_imported_ready_to_send(client, tenants):
+    keizoku = specs.get("keizoku")
+    payloads = []
+    for i in range(3):
+        payload = example_payload(keizoku)
+        payload["vehicle"]["chassis_no"] = f"ZVW30-{2000000 + i}"
+        payloads.append(payload)
+    login(client, tenants["a_staff"])
+    form = body(client.get("/applications/import?procedure=keizoku"))
+    assert 'name="mark_ready"' in form
+    resp = upload(client, csv_bytes(import_rows(keizoku, payloads)), code="keizoku",
+                  mark_ready=True)
+    html = body(client.get(resp.headers["Location"]))
+    assert '<td id="ready-count">3</td>' in html and "state=ready" in html
+    assert [a.state for a in applications()] == [ApplicationState.READY] * 3
+    events = fresh().scalars(sa.select(ApplicationEvent.to_state)).all()
+    assert events == ["ready"] * 3
+
+
+def test_rows_waiting_for_an_attachment_stay_drafts(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(2))), mark_ready=True)
+    html = body(client.get(resp.headers["Location"]))
+    assert '<td id="ready-count">0</td>' in html
+    assert "2件は電子委任状の添付が必要なため「作成中」のまま取り込みました。" in html
+    assert [a.state for a in applications()] == [ApplicationState.DRAFT] * 2
+
+
+def test_a_requester_cannot_import_ready_to_send(client, tenants):
+    keizoku = specs.get("keizoku")
+    login(client, tenants["r_staff"])
+    assert 'name="mark_ready"' not in body(client.get("/applications/import?procedure=keizoku"))
+    upload(client, csv_bytes(import_rows(keizoku, [example_payload(keizoku)])), code="keizoku",
+           mark_ready=True)
+    assert [a.state for a in applications()] == [ApplicationState.DRAFT]
+    assert batch().mark_ready is False

@@ -222,3 +222,14 @@ def test_every_rule_is_registered_once_with_a_title():
     assert len(rules.REGISTRY) == 11
     for code, rule in rules.REGISTRY.items():
         assert rule.code == code and rule.title
+
+
+def test_an_electronic_poa_not_yet_attached_keeps_an_import_from_being_ready():
+    iten = example_payload(get("iten"))
+    assert rules.attachment_pending(iten)
+    iten["poa"]["e_poa"] = "<attached/>"
+    assert not rules.attachment_pending(iten)
+    assert not rules.attachment_pending(example_payload(get("keizoku")))  # no 委任状 at all
+    hybrid = example_payload(get("iten"))
+    hybrid["poa"]["poa_mode"] = "paper"
+    assert not rules.attachment_pending(hybrid)
