@@ -9,7 +9,9 @@ import os
 from flask import current_app
 
 DEFAULTS: dict[str, object] = {
-    "SUBMIT_CHUNK_SIZE": 100,         # submissions per send job (one HTTP batch each)
+    "SUBMIT_CHUNK_SIZE": 500,         # submissions per send job at most (one HTTP batch each)
+    "SUBMIT_CHUNK_MIN": 25,           # … and at least, when a send is cut into several jobs
+    "SUBMIT_JOBS_PER_SEND": 8,        # a send is spread over this many jobs, within those bounds
     "SUBMIT_LEASE_SECONDS": 120,      # a claimed submission belongs to its job this long
     "SUBMIT_RETRY_DELAYS": (30, 120, 600, 1800, 3600),  # after "not sent", per attempt
     "SUBMIT_MAX_ATTEMPTS": 6,         # attempts before a never-sent submission fails

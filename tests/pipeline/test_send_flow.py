@@ -81,3 +81,16 @@ def test_the_digest_is_that_of_the_bytes_the_simulator_received(any_app, office,
     for sub in submissions():
         stored = sim.sim.store.read().app_by_key("mlit", sub.idempotency_key)
         assert hashlib.sha256(stored.document).hexdigest() == sub.document_digest
+
+
+def test_a_send_is_spread_over_several_jobs_within_the_bounds(app):
+    from jobs.pipeline.outbox import chunk_size
+    from jobs.pipeline.outbox import job_plan
+
+    assert [chunk_size(n) for n in (1, 25, 200, 300, 4000, 10000)] == [25, 25, 25, 38, 500, 500]
+    plan = job_plan(list(range(300)))
+    assert [len(ids) for _, ids in plan] == [38] * 7 + [34]
+    assert sorted(i for _, ids in plan for i in ids) == list(range(300))
+    assert len({job_id for job_id, _ in plan}) == 8
+    app.config["SUBMIT_CHUNK_SIZE"] = 10  # a smaller bound wins over the minimum
+    assert chunk_size(300) == 10
