@@ -48,6 +48,12 @@ EVENT_LABELS = {
     "oss_status": "OSS状況の変化",
     "oss_progress": "OSSでの進捗",
     "oss_flag": "OSSからの通知",
+    # Actions after filing (portal.receipts, portal.oss_actions).
+    "receipt_list_sent": "受付番号リスト送信",
+    "suspension_reserved": "中断予約",
+    "suspension_cancelled": "中断予約の取消",
+    "suspension_resumed": "中断の解除",
+    "direct_payment": "ダイレクト納付",
 }
 
 

@@ -11,20 +11,12 @@ from oss.errors import OssNotSent
 from oss.errors import OssOutcomeUnknown
 from oss.errors import OssRejected
 from portal import audit
+from portal.applications.services import EVENT_LABELS
 from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationEvent
 from portal.oss_actions.refresh import client_for
 from portal.oss_actions.refresh import record
-
-EVENT_LABELS = {
-    "suspension_reserved": "中断予約",
-    "suspension_cancelled": "中断予約の取消",
-    "suspension_resumed": "中断の解除",
-    "direct_payment": "ダイレクト納付",
-    "resubmitted": "再申請",
-    "receipt_list_sent": "受付番号リスト送信",
-}
 
 
 class ActionError(Exception):

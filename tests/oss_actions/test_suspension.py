@@ -1,5 +1,7 @@
 """中断予約 against the simulator: checkpoints, taking effect, resuming, moving past."""
 
+import re
+
 import pytest
 
 from portal.extensions import db
@@ -55,6 +57,11 @@ def test_reservation_takes_effect_at_the_next_checkpoint_and_resumes(any_app, te
     kinds = db.session.scalars(db.select(ApplicationEvent.kind).where(
         ApplicationEvent.application_id == app.id)).all()
     assert "suspension_reserved" in kinds and "suspension_resumed" in kinds
+    page = body(client.get(f"/applications/{app.id}"))
+    timeline = page[page.index('<table class="list timeline">'):]
+    timeline = timeline[:timeline.index("</table>")]
+    labels = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>", timeline)  # the 内容 column
+    assert "中断予約" in labels and "中断の解除" in labels
 
 
 def test_cancelled_reservation_lets_the_status_move_past(app, client, tenants, flow, office):
