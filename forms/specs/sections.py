@@ -29,10 +29,13 @@ POLICE = "警察署(保管場所証明)"
 PREF_TAX = "都道府県税事務所"
 KEIKENKYO = "軽自動車検査協会"
 
-# Where a 中断 reservation can take effect. The real per-procedure checkpoints
-# are in the association's manuals, which are not public [I].
-CHECKPOINTS_REGISTRATION = ("受付審査中", "審査中")
-CHECKPOINTS_INSPECTION = ("審査中",)
+# Where a 中断 reservation can take effect, shown until OSS has answered a status
+# query with its own list. The real per-procedure checkpoints are in the
+# association's manuals, which are not public [I]; these match the simulator's
+# (a test keeps them in step).
+CHECKPOINTS_REGISTRATION = ("審査中", "納付待ち")
+CHECKPOINTS_INSPECTION = ("納付待ち",)
+CHECKPOINTS_KEI = ("審査中",)
 
 
 def _unless(fields, key: str | None):
@@ -224,4 +227,4 @@ def kei_procedure(code: str, name: str, *, summary: str, sections: tuple,
     return ProcedureSpec(code=code, name=name, backend="kei", family="kei", summary=summary,
                          sections=sections, authorities=(KEIKENKYO,),
                          needs_receipt_list=name != "継続検査",
-                         checkpoints=CHECKPOINTS_INSPECTION, rules=rules)
+                         checkpoints=CHECKPOINTS_KEI, rules=rules)

@@ -147,3 +147,11 @@ def test_a_fourteenth_procedure_needs_only_a_spec(app):
         form = form_class(extra)()
         assert not form.validate()
         assert form.vehicle__chassis_no.errors == ["「車両」の「車台番号」を入力してください。"]
+
+
+def test_checkpoints_are_those_the_simulator_answers():
+    """Before OSS has answered, the 中断予約 panel shows the spec's checkpoints: the same."""
+    from oss.simulator.procedures import PROFILES
+
+    for spec in specs.ALL:
+        assert spec.checkpoints == PROFILES[spec.code].checkpoints, spec.code
