@@ -268,3 +268,40 @@ def test_a_send_while_redis_is_down_is_kept_and_relayed(pg_app, office, sim):
     assert relay() == 2
     drain(pg_app)
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
+
+
+def test_a_job_sends_in_parts_and_a_crash_mid_way_is_settled_by_key(app, office, sim,
+                                                                    monkeypatch):
+    """250 rows go out as three HTTP batches, the next signed while one is with OSS. A crash
+    while the second is out leaves the first recorded and the rest signed, then settled."""
+    from collections import Counter
+
+    from portal.submissions.services import create_send_batch
+
+    point_at(app, sim, SUBMIT_LEASE_SECONDS=0)
+    shop = office(app)
+    create_send_batch(shop.staff, shop.ready(250))
+    db.session.commit()
+    ids = [s.id for s in submissions()]
+    real, calls = transport.deliver, []
+
+    def killed_during_the_second(rows, config, **kwargs):
+        calls.append(len(rows))
+        if len(calls) == 2:
+            raise SystemExit("work-horse killed while the second part was with OSS")
+        return real(rows, config, **kwargs)
+
+    with monkeypatch.context() as m:
+        m.setattr(transport, "deliver", killed_during_the_second)
+        with pytest.raises(SystemExit):
+            send_chunk(ids)
+    assert calls == [100, 100]
+    after_crash = submissions()
+    assert Counter(s.state for s in after_crash) == {SubmissionState.SENT: 100,
+                                                     SubmissionState.SENDING: 150}
+    assert all(s.document_digest for s in after_crash)  # every claimed row was signed first
+    assert reap() == {"unknown": 150, "retry": 0}
+    settle(app)
+    assert {s.state for s in submissions()} == {SubmissionState.SENT}
+    log = _submit_log(sim.url)
+    assert len(log) == 250 and set(log.values()) == {1}
