@@ -6,10 +6,7 @@
    document and digest on the row; refuse what cannot be sent; commit.
 3. Outside any transaction: look up unresolved keys, send the rest (one batch
    request per back-end where OSS takes batches).
-4. Record the outcomes in one transaction.
-
-Steps 2–4 run per part of one HTTP batch, the next part signed while the
-previous one is with OSS.
+4. Record every outcome in one transaction.
 
 A crash anywhere leaves rows that the reaper and the outbox relay put back in
 play; running a chunk twice is harmless.
@@ -17,9 +14,6 @@ play; running a chunk twice is harmless.
 
 import logging
 import time
-from collections import Counter
-from concurrent.futures import Future
-from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from flask import current_app
@@ -83,14 +77,7 @@ def _prepare(claims: dict[int, int], unresolved: set[int]) -> list[transport.Out
 
 
 def send_chunk(submission_ids: list[int]) -> dict:
-    """Send the submissions ``submission_ids`` that are due (a job; idempotent).
-
-    The claimed rows go out in parts of one HTTP batch each. While one part is
-    with OSS (a thread, no database), the next is signed and committed, so the
-    worker's core signs while it waits; each part's outcomes are recorded once
-    its answer is in. A crash leaves the in-flight part SENDING with its signed
-    document: the reaper and the lookup by key settle it, as for any crash.
-    """
+    """Send the submissions ``submission_ids`` that are due (a job; idempotent)."""
     now = utcnow()
     fresh = claim(submission_ids, SENDABLE, now)
     looked_up = claim(submission_ids, UNRESOLVED, now)
@@ -98,44 +85,15 @@ def send_chunk(submission_ids: list[int]) -> dict:
     claims = {**fresh, **looked_up}
     if not claims:
         return {"claimed": 0}
-    config = current_app.config
-    batch = bool(settings.get("OSS_BATCH_SUBMIT"))
-    seconds: Counter = Counter()
-    counts: Counter = Counter()
-    ordered = sorted(claims)
-    parts = [ordered[i:i + transport.SUBMIT_BATCH]
-             for i in range(0, len(ordered), transport.SUBMIT_BATCH)]
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="oss-send") as pool:
-        in_flight: tuple[list, Future] | None = None
-        for part in parts:
-            started = time.perf_counter()
-            rows = _prepare({i: claims[i] for i in part}, set(looked_up).intersection(part))
-            db.session.commit()   # persisted before any byte goes to OSS
-            db.session.close()    # and no transaction stays open while we wait for OSS
-            seconds["prepare"] += time.perf_counter() - started
-            answered = _answer(in_flight, seconds)
-            in_flight = (rows, pool.submit(transport.deliver, rows, config, batch=batch))
-            counts += _record(answered, seconds)  # while the part just sent is with OSS
-        counts += _record(_answer(in_flight, seconds), seconds)
-    return {"claimed": len(claims), **counts,
-            "seconds": {phase: round(value, 4) for phase, value in seconds.items()}}
-
-
-def _answer(in_flight, seconds: Counter):
-    """Wait for the answer to the part in flight: (rows, results), or None."""
-    if in_flight is None:
-        return None
-    rows, answer = in_flight
     started = time.perf_counter()
-    results = answer.result()
-    seconds["oss"] += time.perf_counter() - started
-    return rows, results
-
-
-def _record(answered, seconds: Counter) -> Counter:
-    if answered is None:
-        return Counter()
-    started = time.perf_counter()
-    counts = outcomes.record(*answered)
-    seconds["record"] += time.perf_counter() - started
-    return counts
+    rows = _prepare(claims, set(looked_up))
+    db.session.commit()   # persisted before any byte goes to OSS
+    db.session.close()    # and no transaction stays open during the calls
+    signed = time.perf_counter()
+    results = transport.deliver(rows, current_app.config,
+                                batch=bool(settings.get("OSS_BATCH_SUBMIT")))
+    delivered = time.perf_counter()
+    counts = outcomes.record(rows, results)
+    return {"claimed": len(claims), **counts, "seconds": {
+        "prepare": round(signed - started, 4), "oss": round(delivered - signed, 4),
+        "record": round(time.perf_counter() - delivered, 4)}}
