@@ -268,3 +268,39 @@ def test_a_send_while_redis_is_down_is_kept_and_relayed(pg_app, office, sim):
     assert relay() == 2
     drain(pg_app)
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
+
+
+def test_a_crash_between_two_http_batches_is_settled_by_key(app, office, sim, monkeypatch):
+    """A job of 250 goes out as three HTTP batches. Killed after the first was filed, its
+    rows are all left SENDING and signed; the lookup by key finds the 100 filed, and only
+    the other 150 are sent again (same bytes, same keys)."""
+    from oss.client import OssClient
+    from portal.submissions.services import create_send_batch
+
+    point_at(app, sim, SUBMIT_LEASE_SECONDS=0)
+    shop = office(app)
+    create_send_batch(shop.staff, shop.ready(250))
+    db.session.commit()
+    ids = [s.id for s in submissions()]
+    real, calls = OssClient.submit_many, []
+
+    def killed_before_the_second(self, documents):
+        calls.append(len(documents))
+        if len(calls) == 2:
+            raise SystemExit("work-horse killed between two HTTP batches")
+        return real(self, documents)
+
+    with monkeypatch.context() as m:
+        m.setattr(OssClient, "submit_many", killed_before_the_second)
+        with pytest.raises(SystemExit):
+            send_chunk(ids)
+    assert calls == [100, 100]
+    stuck = submissions()
+    assert {s.state for s in stuck} == {SubmissionState.SENDING}
+    assert all(s.document_digest for s in stuck)  # signed and stored before any call
+    assert len(_submit_log(sim.url)) == 100
+    assert reap() == {"unknown": 250, "retry": 0}
+    settle(app)
+    assert {s.state for s in submissions()} == {SubmissionState.SENT}
+    log = _submit_log(sim.url)
+    assert len(log) == 250 and set(log.values()) == {1}
