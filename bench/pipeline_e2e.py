@@ -15,9 +15,8 @@ portal under gunicorn (2 processes) and ``--workers`` ``ossdesk worker`` process
    uploaded to the portal's 一括取込 with 「送信可能として取り込む」; the import runs as a job
    on the workers and its status partial is polled as the browser does. The default
    procedure is 継続検査, which needs no 電子委任状, so every row is imported ready to send.
-3. One POST of the imported ids to ``submissions.send`` (the staff's selection); the batch
-   page's progress partial is then polled once a second, as the browser does, until every
-   row is final.
+3. 申請データ送信 → 「申請準備完了のすべてを送信」 (one POST); the batch page's progress
+   partial is then polled once a second, as the browser does, until every row is final.
 4. Throughput = applications / (upload → last 到達); RSS of every web and worker process
    (work-horses included) is sampled every 0.5 s.
 
@@ -252,15 +251,6 @@ def import_file(procedure: str, count: int) -> bytes:
     return csv_bytes(import_rows(spec, payloads), "cp932")
 
 
-def ready_ids(database_url: str) -> list[int]:
-    """The imported applications, ready to send (what the staff selects on the search page)."""
-    import psycopg
-
-    with psycopg.connect(database_url.replace("postgresql+psycopg://", "postgresql://")) as conn:
-        return [row[0] for row in conn.execute(
-            "SELECT id FROM application WHERE state = 'ready' ORDER BY id")]
-
-
 def _token(html: str) -> str:
     return re.search(r'"X-CSRFToken": "([^"]+)"', html)[1]
 
@@ -346,13 +336,14 @@ def run(args) -> dict:
         started = time.perf_counter()
         imported = import_through_portal(session, base, args.procedure, data)
         import_seconds = time.perf_counter() - started
-        ids = ready_ids(env["DATABASE_URL"])
-        if len(ids) != args.apps or imported["ready"] != args.apps:
-            raise SystemExit(f"import made {imported} ready, {len(ids)} in the database")
+        if imported["ready"] != args.apps:
+            raise SystemExit(f"the import made {imported['ready']} of {args.apps} ready to send")
         page = session.get(f"{base}/submissions/?page=1").text
+        if f"申請準備完了のすべて({args.apps:,}件)を送信" not in page:
+            raise SystemExit("the send page does not offer every imported application")
         sent_at = time.perf_counter()
         resp = session.post(f"{base}/submissions/send",
-                            data={"csrf_token": _token(page), "application_id": ids},
+                            data={"csrf_token": _token(page), "scope": "all_ready"},
                             allow_redirects=False)
         batch_url = base + resp.headers["Location"]
         created = time.perf_counter() - sent_at

@@ -239,6 +239,23 @@ def sendable_query(user):
             .order_by(Application.updated_at.desc(), Application.id.desc()))
 
 
+def ready_ids(user) -> list[int]:
+    """Every application of the user's office that is ready to send (申請準備完了), oldest
+    first, up to one bulk send's limit: 「準備完了のすべてを送信」."""
+    from jobs.pipeline import settings
+
+    limit = int(settings.get("SEND_BATCH_MAX"))
+    return list(db.session.scalars(
+        sa.select(Application.id)
+        .where(Application.agent_org_id == user.org_id, Application.state == S.READY)
+        .order_by(Application.id).limit(limit)))
+
+
+def ready_count(user) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
+        Application.agent_org_id == user.org_id, Application.state == S.READY))
+
+
 def sent_message(batch: SendBatch) -> str:
     if not batch.total:
         return "送信できる申請データがありませんでした。理由を確認してください。"

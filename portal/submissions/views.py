@@ -24,13 +24,17 @@ from portal.tenancy import get_or_404
 def index():
     page = db.paginate(services.sendable_query(current_user), per_page=100, error_out=False)
     return render_template("submissions/index.html", page=page, specs=specs,
+                           ready_count=services.ready_count(current_user),
                            batches=services.recent_batches(current_user))
 
 
 @bp.post("/send")
 @policy("staff", agent_only=True)
 def send():
-    ids = request.form.getlist("application_id")
+    if request.form.get("scope") == "all_ready":  # 「準備完了のすべてを送信」
+        ids = services.ready_ids(current_user)
+    else:
+        ids = request.form.getlist("application_id")
     if not ids:
         flash("送信する申請データを選んでください。", "error")
         return redirect(request.referrer or url_for("submissions.index"))

@@ -212,7 +212,7 @@ def test_rows_can_be_imported_ready_to_send(client, tenants):
     resp = upload(client, csv_bytes(import_rows(keizoku, payloads)), code="keizoku",
                   mark_ready=True)
     html = body(client.get(resp.headers["Location"]))
-    assert '<td id="ready-count">3</td>' in html and "state=ready" in html
+    assert "<td id=\"ready-count\">3</td>" in html and "/submissions/" in html
     assert [a.state for a in applications()] == [ApplicationState.READY] * 3
     events = fresh().scalars(sa.select(ApplicationEvent.to_state)).all()
     assert events == ["ready"] * 3

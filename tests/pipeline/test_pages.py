@@ -79,3 +79,22 @@ def test_another_office_cannot_see_a_batch(app, office, sim):
     login(other, mine.staff)
     assert other.get(url).status_code == 404
     assert other.get(url + "/progress", headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_every_ready_application_is_sent_with_one_button(app, office, sim):
+    from tests.pipeline.office import submissions
+
+    point_at(app, sim)
+    shop, other = office(app), office(app)
+    ready = shop.ready(3)
+    failed = shop.ready(1, state=ApplicationState.SEND_ERROR)  # shown, but not in "all"
+    theirs = other.ready(2)
+    client = app.test_client()
+    login(client, shop.staff)
+    page = client.get("/submissions/").get_data(as_text=True)
+    assert 'id="send-all-ready"' in page and "申請準備完了のすべて(3件)を送信" in page
+    assert f'value="{failed[0]}"' in page
+    url = _batch_url(client.post("/submissions/send", data={"scope": "all_ready"}))
+    assert "/submissions/batches/" in url
+    assert sorted(s.application_id for s in submissions()) == ready
+    assert not set(theirs) & {s.application_id for s in submissions()}
