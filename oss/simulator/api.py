@@ -192,14 +192,23 @@ class BackendApi:
         return json_response(answer, status)
 
     def submit_batch(self, request):
-        """Several signed documents in one request, each with its own key and answer."""
+        """Several signed documents in one request, each with its own key and answer.
+
+        Every document is checked first, outside any lock; those that pass are
+        filed in one transaction (a savepoint each, so a key that raced in from
+        another request answers as a duplicate without undoing the others).
+        """
         items = self._json(request).get("documents")
         if not isinstance(items, list) or not 1 <= len(items) <= MAX_SUBMIT_BATCH:
             raise SimError("OSS-400", f"documents には1〜{MAX_SUBMIT_BATCH}件の申請データを指定してください。",
                            400)
-        results, logged = [], []
-        for item in items:
+        answers: list = [None] * len(items)
+        keys: list[str] = []
+        to_file: list[tuple[int, object, bytes]] = []
+        now = self.sim.clock.now()
+        for index, item in enumerate(items):
             key = str(item.get("idempotency_key", "")) if isinstance(item, dict) else ""
+            keys.append(key)
             try:
                 if not KEY_RE.fullmatch(key):
                     raise SimError("OSS-401", "Idempotency-Key(16〜64文字の英数字・-・_)が必要です。", 400)
@@ -207,15 +216,45 @@ class BackendApi:
                     data = base64.b64decode(item.get("document", ""), validate=True)
                 except (ValueError, TypeError) as exc:
                     raise SimError("OSS-400", "document はBase64で指定してください。", 400) from exc
-                answer, status = self._accept(data, key, None)
-                results.append({"status": status, **answer})
-                logged.append((key, status, ""))
+                checked = self._check(data, key, None, now)
+                if isinstance(checked, tuple):
+                    answers[index] = checked  # filed before under this key
+                else:
+                    to_file.append((index, checked, data))
             except SimError as exc:
-                error = {"code": exc.code, "message": exc.message, "details": exc.details}
-                results.append({"status": exc.status, "idempotency_key": key, "error": error})
-                logged.append((key, exc.status, exc.code))
+                answers[index] = exc
+        if to_file:
+            self._file_many(to_file, now, answers)
+        results, logged = [], []
+        for key, answer in zip(keys, answers, strict=True):
+            if isinstance(answer, SimError):
+                error = {"code": answer.code, "message": answer.message, "details": answer.details}
+                results.append({"status": answer.status, "idempotency_key": key, "error": error})
+                logged.append((key, answer.status, answer.code))
+            else:
+                body, status = answer
+                results.append({"status": status, **body})
+                logged.append((key, status, ""))
         request.environ["ossdesk.items"] = logged
         return json_response({"results": results})
+
+    def _file_many(self, to_file, now: float, answers: list) -> None:
+        with self.sim.store.transaction() as tx:
+            for index, intake, data in to_file:
+                tx.conn.execute("SAVEPOINT document")
+                try:
+                    answers[index] = self._file(tx, intake, data, now, None)
+                except sqlite3.IntegrityError:  # the same key raced in: answer with the winner
+                    tx.conn.execute("ROLLBACK TO document")
+                    try:
+                        answers[index] = self._duplicate(tx.app_by_key(self.backend, intake.key),
+                                                         data)
+                    except SimError as exc:
+                        answers[index] = exc
+                except SimError as exc:
+                    tx.conn.execute("ROLLBACK TO document")
+                    answers[index] = exc
+                tx.conn.execute("RELEASE document")
 
     def resubmit(self, request, arrival):
         key, data = self._key(request), self._document(request)
@@ -235,23 +274,36 @@ class BackendApi:
 
     def _accept(self, data: bytes, key: str, original) -> tuple[dict, int]:
         """File a document (or find the one filed under ``key``): (receipt, HTTP status)."""
+        now = self.sim.clock.now()
+        checked = self._check(data, key, original, now)
+        if isinstance(checked, tuple):
+            return checked
+        try:
+            with self.sim.store.transaction() as tx:
+                return self._file(tx, checked, data, now, original)
+        except sqlite3.IntegrityError:  # the same key raced in; answer with the winner
+            with self.sim.store.transaction() as tx:
+                return self._duplicate(tx.app_by_key(self.backend, key), data)
+
+    def _check(self, data: bytes, key: str, original, now: float):
+        """The answer for a key filed before, or the checked document (``Intake``) to file.
+
+        :raises SimError: the document is refused.
+        """
         existing = self.sim.store.read().app_by_key(self.backend, key)
         if existing is not None:
             return self._duplicate(existing, data)
-        now = self.sim.clock.now()
         intake = receive(data, backend=self.backend, key=key, schemas=self.sim.schemas,
                          issuers=self.sim.issuers, now=datetime.fromtimestamp(now, UTC))
         if original is not None and intake.procedure != original.procedure:
             raise SimError("OSS-104", "再申請は元の申請と同じ手続で行ってください。")
+        return intake
+
+    def _file(self, tx, intake, data: bytes, now: float, original) -> tuple[dict, int]:
         fees = self.sim.fees.lines(intake.procedure, datetime.fromtimestamp(now, JST).date())
-        try:
-            with self.sim.store.transaction() as tx:
-                app = tx.insert_app(self._row(tx, intake, data, now, original), fees)
-                self.sim.flow.start(app, now)
-                tx.save(app)
-        except sqlite3.IntegrityError:  # the same key raced in; answer with the winner
-            with self.sim.store.transaction() as tx:
-                return self._duplicate(tx.app_by_key(self.backend, key), data)
+        app = tx.insert_app(self._row(tx, intake, data, now, original), fees)
+        self.sim.flow.start(app, now)
+        tx.save(app)
         return render.receipt_json(app, duplicate=False), 201
 
     def _row(self, tx, intake, data: bytes, now: float, original) -> dict:

@@ -218,6 +218,19 @@ def test_batch_submission_answers_each_document(simulator, sign):
     assert info.value.code == "OSS-400"
 
 
+def test_a_key_twice_in_one_batch_is_filed_once(simulator, sign):
+    mlit = simulator.client()
+    doc, other = sign(), sign()
+    items = mlit.submit_many([(doc.key, doc.data), (doc.key, doc.data), (doc.key, other.data),
+                              (other.key, other.data)])
+    assert not items[0].receipt.duplicate and items[1].receipt.duplicate
+    assert items[1].receipt.arrival_number == items[0].receipt.arrival_number
+    assert items[2].error.code == "OSS-402"  # a document carries its own key
+    assert items[3].receipt.arrival_number != items[0].receipt.arrival_number
+    stats = requests.get(f"{simulator.url}/_sim/stats").json()
+    assert stats["applications"] == 2  # doc once, other once
+
+
 def test_batch_submission_fault_is_unknown_for_every_document(simulator, sign):
     simulator.faults(error_rate=1.0, error_phase="after", ops=["submit"])
     one, two = sign(), sign()
