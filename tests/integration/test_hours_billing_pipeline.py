@@ -117,7 +117,8 @@ def test_completions_are_billed_once_and_closed(app, office, sim, set_clock):
     assert (statement.org_id, statement.item_count, statement.total) == (shop.org.id, 2, 90)
 
 
-def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app, office, sim):
+def _rejected_then_put_right(app, office, sim, chassis: str):
+    """A 継続検査 filed, 却下 after reception review, its cause then put right; (office, id)."""
     point_at(app, sim)
     shop = office(app)
     ids = shop.ready(1, "keizoku", chassis="ZVW30-1239902")  # 却下 after reception review
@@ -127,9 +128,14 @@ def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app,
     rejected = application(ids[0])
     assert rejected.state == S.REJECTED and _records() == []
     payload = copy.deepcopy(rejected.payload)
-    payload["vehicle"]["chassis_no"] = "ZVW30-1230001"  # the cause put right
+    payload["vehicle"]["chassis_no"] = chassis
     rejected.payload = payload
     db.session.commit()
+    return shop, ids
+
+
+def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app, office, sim):
+    shop, ids = _rejected_then_put_right(app, office, sim, "ZVW30-1230001")
     send(shop.staff, ids, kind=SubmissionKind.RESUBMIT)
     settle(app)
     _poll_until_settled(app, sim)
@@ -139,18 +145,7 @@ def test_rejection_is_free_and_the_resubmission_is_billed_when_it_completes(app,
 
 
 def test_a_night_resubmission_is_offered_as_a_scheduled_resubmission(app, office, sim, set_clock):
-    point_at(app, sim)
-    shop = office(app)
-    ids = shop.ready(1, "keizoku", chassis="ZVW30-1239902")  # 却下 after reception review
-    send(shop.staff, ids)
-    settle(app)
-    _poll_until_settled(app, sim, rounds=1)
-    rejected = application(ids[0])
-    assert rejected.state == S.REJECTED
-    payload = copy.deepcopy(rejected.payload)
-    payload["vehicle"]["chassis_no"] = "ZVW30-1230002"
-    rejected.payload = payload
-    db.session.commit()
+    shop, ids = _rejected_then_put_right(app, office, sim, "ZVW30-1230002")
     client = app.test_client()
     login(client, shop.staff)
     set_clock(jst(2026, 6, 10, 22, 30))
