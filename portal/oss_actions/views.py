@@ -32,6 +32,17 @@ def oss_action_part(app: Application, name: str) -> panels.Part:
 @bp.get("/<int:app_id>/oss")
 @policy("staff")
 def panel(app_id: int):
+    return _panel(app_id)
+
+
+@bp.get("/<int:app_id>/oss/read-only")
+@policy("admin")
+def admin_panel(app_id: int):
+    """The same part for the admins' read-only detail page (no buttons: ``can_act``)."""
+    return _panel(app_id)
+
+
+def _panel(app_id: int):
     name = request.args.get("part", "")
     if name not in panels.TEMPLATES:
         abort(404)

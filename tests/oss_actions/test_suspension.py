@@ -128,3 +128,18 @@ def test_receipt_list_panel_and_part_refresh(app, client, tenants, flow, office)
     for name in ("suspension", "correction", "resubmit", "payment"):
         resp = client.get(f"/applications/{filed.id}/oss", query_string={"part": name})
         assert resp.status_code == 200 and f'id="oss-{name}-{filed.id}"' in body(resp)
+
+
+def test_the_admins_read_only_panels_follow_the_status_too(app, client, tenants, flow, office):
+    filed = flow.until(flow.file(office, tenants["a_staff"]), "受付審査中")
+    login(client, tenants["a_admin"])
+    page = body(client.get(f"/admin/applications/{filed.id}"))
+    url = f"/applications/{filed.id}/oss/read-only?part=suspension"
+    assert f'data-refresh-url="{url}"' in page
+    panel = body(client.get(url, headers={"HX-Request": "true"}))
+    assert panel.lstrip().startswith(f'<section id="oss-suspension-{filed.id}"')
+    assert "<form" not in panel  # an admin reads, never files
+    assert client.get(f"/applications/{filed.id}/oss?part=suspension").status_code == 403
+    other = app.test_client()
+    login(other, tenants["b_admin"])
+    assert other.get(url).status_code == 404
