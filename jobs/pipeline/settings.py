@@ -9,7 +9,7 @@ import os
 from flask import current_app
 
 DEFAULTS: dict[str, object] = {
-    "SUBMIT_CHUNK_SIZE": 500,         # submissions per send job at most (one HTTP batch each)
+    "SUBMIT_CHUNK_SIZE": 500,         # submissions per send job at most (HTTP batches of 100)
     "SUBMIT_CHUNK_MIN": 25,           # … and at least, when a send is cut into several jobs
     "SUBMIT_JOBS_PER_SEND": 8,        # a send is spread over this many jobs, within those bounds
     "SUBMIT_LEASE_SECONDS": 120,      # a claimed submission belongs to its job this long
