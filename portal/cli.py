@@ -1,9 +1,6 @@
 """The ``ossdesk`` command: a Flask CLI group bound to the app in ``wsgi.py``."""
 
-import signal
-import subprocess
 import sys
-import threading
 
 import click
 from flask import current_app

@@ -178,7 +178,7 @@ def test_outage_announced_after_scheduling_moves_the_send(app, tenants, make_app
 
 
 def test_deactivated_user_is_not_sent_for(app, tenants, make_application, set_clock):
-    row = _schedule(tenants, make_application(tenants["a"]), MORNING)
+    _schedule(tenants, make_application(tenants["a"]), MORNING)
     tenants["a_staff"].active = False
     db.session.commit()
     set_clock(MORNING)
