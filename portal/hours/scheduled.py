@@ -30,11 +30,9 @@ from portal.models import SubmissionKind
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)  # a claimed row whose job died is run again after this
-MAX_IDS = 5000
 MAX_ATTEMPTS = 5  # runs that died before finishing; then the row is given up
 
 NOTHING_SELECTED = "予約送信する申請データを選択してください。"
-TOO_MANY = f"一度に予約送信できるのは{MAX_IDS:,}件までです。"
 NOT_FOUND = "選択された申請データの一部が見つかりません。画面を更新して選び直してください。"
 ALREADY = "既に予約送信に含まれている申請データがあります(予約送信一覧で確認してください)。"
 NOT_CANCELLABLE = "この予約送信は既に実行されたか取り消されているため、取り消せません。"
@@ -66,14 +64,21 @@ def _live_ids(org_id: int) -> set[int]:
     return {int(i) for ids in rows for i in ids}
 
 
+def max_ids() -> int:
+    """A scheduled send takes as many applications as one bulk send (``SEND_BATCH_MAX``)."""
+    from jobs.pipeline import settings
+
+    return int(settings.get("SEND_BATCH_MAX"))
+
+
 def schedule_send(user, application_ids, kind: SubmissionKind = SubmissionKind.SUBMIT
                   ) -> ScheduledSend:
     """Schedule ``application_ids`` for the next opening (the caller commits, then ``enqueue``)."""
     ids = _ids(application_ids)
     if not ids:
         raise ScheduleError(NOTHING_SELECTED)
-    if len(ids) > MAX_IDS:
-        raise ScheduleError(TOO_MANY)
+    if len(ids) > (limit := max_ids()):
+        raise ScheduleError(f"一度に予約送信できるのは{limit:,}件までです。")
     visible = set(db.session.scalars(sa.select(Application.id).where(Application.id.in_(ids))))
     if visible != set(ids):
         raise ScheduleError(NOT_FOUND)

@@ -4,6 +4,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from rq.registry import ScheduledJobRegistry
 
@@ -220,3 +221,11 @@ def test_send_endpoint_refuses_outside_hours_and_sends_nothing(app, client, tena
     assert resp.status_code == 409
     assert "予約送信する(1件)" in resp.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(Submission.id))) == 0
+
+
+def test_a_scheduled_send_takes_as_many_as_a_bulk_send(app, tenants):
+    assert svc.max_ids() == 10000  # SEND_BATCH_MAX: 「申請準備完了のすべてを送信」 at night fits
+    app.config["SEND_BATCH_MAX"] = 2
+    with pytest.raises(svc.ScheduleError) as refused:
+        svc.schedule_send(tenants["a_staff"], [1, 2, 3])
+    assert refused.value.message == "一度に予約送信できるのは2件までです。"
