@@ -194,3 +194,13 @@ def test_the_detail_page_shows_the_review_outlook_and_the_fee_lines(app, office,
     page = client.get(f"/applications/{ids[0]}").get_data(as_text=True)
     assert "審査の見込み" in page and "2026年6月15日" in page
     assert "法定手数料等(送信前の目安)" in page
+
+
+def test_send_all_ready_at_night_offers_them_all_for_the_opening(app, office, sim, set_clock):
+    _shop, ids, client = _staff_of_new_office(app, office, sim, 3)
+    set_clock(jst(2026, 6, 10, 23, 0))
+    refused = client.post("/submissions/send", data={"scope": "all_ready"})
+    body = refused.get_data(as_text=True)
+    assert refused.status_code == 409 and "予約送信する(3件)" in body
+    offered = [f'name="application_id" value="{i}"' in body for i in ids]
+    assert all(offered) and submissions() == []
