@@ -7,45 +7,29 @@ import logging
 from jobs.pipeline.outbox import relay
 from jobs.pipeline.poll import schedule_polls
 from jobs.pipeline.reaper import reap
+from jobs.receipts import requeue_stale
+from portal.billing.close import schedule_close
 from portal.extensions import db
+from portal.hours.scheduled import dispatch_due
 
 log = logging.getLogger(__name__)
 
-
-def _requeue_receipt_lists() -> int:
-    from jobs.receipts import requeue_stale
-
-    return requeue_stale()
-
-
-def _dispatch_scheduled_sends() -> int:
-    from portal.hours.scheduled import dispatch_due
-
-    return dispatch_due()
-
-
-def _schedule_billing_close() -> bool:
-    from portal.billing.close import schedule_close
-
-    schedule_close()
-    return True
-
-
+FAILED = "failed"
 STEPS = (
     ("reaped", reap),
     ("relayed", relay),
     ("polling", schedule_polls),
-    ("receipt_lists", _requeue_receipt_lists),
-    ("scheduled_sends", _dispatch_scheduled_sends),
-    ("billing_close", _schedule_billing_close),
+    ("receipt_lists", requeue_stale),
+    ("scheduled_sends", dispatch_due),
+    ("billing_close", schedule_close),
 )
 
 
 def tick() -> dict:
     """One round of upkeep; safe to run twice or concurrently.
 
-    Each step runs on its own: one that fails is logged and retried on the next
-    tick without keeping the others from running.
+    Each step runs on its own: one that fails is logged (``FAILED`` in the
+    answer) and retried on the next tick without keeping the others from running.
     """
     done: dict = {}
     for name, step in STEPS:
@@ -54,7 +38,8 @@ def tick() -> dict:
         except Exception:  # noqa: BLE001 - the next tick retries; the others must still run
             db.session.rollback()
             log.exception("pipeline tick: %s failed", name)
-            done[name] = None
-    if any((done["reaped"] or {}).values()) or done["relayed"] or done["scheduled_sends"]:
+            done[name] = FAILED
+    reaped = done["reaped"] if isinstance(done["reaped"], dict) else {}
+    if any(reaped.values()) or done["relayed"] or done["scheduled_sends"]:
         log.info("pipeline tick: %s", done)
     return done

@@ -231,11 +231,15 @@ def recent_batches(user, limit: int = 20) -> list[SendBatch]:
                               .limit(limit)).all()
 
 
+def _filed_by(user):
+    """Applications filed by the user's office (tenancy scopes every query further)."""
+    return Application.agent_org_id == user.org_id
+
+
 def sendable_query(user):
     """Applications the user's office can send now, newest first (tenancy scopes it)."""
     return (sa.select(Application)
-            .where(Application.agent_org_id == user.org_id,
-                   Application.state.in_(SENDABLE[SubmissionKind.SUBMIT]))
+            .where(_filed_by(user), Application.state.in_(SENDABLE[SubmissionKind.SUBMIT]))
             .order_by(Application.updated_at.desc(), Application.id.desc()))
 
 
@@ -244,16 +248,14 @@ def ready_ids(user) -> list[int]:
     first, up to one bulk send's limit: 「準備完了のすべてを送信」."""
     from jobs.pipeline import settings
 
-    limit = int(settings.get("SEND_BATCH_MAX"))
     return list(db.session.scalars(
-        sa.select(Application.id)
-        .where(Application.agent_org_id == user.org_id, Application.state == S.READY)
-        .order_by(Application.id).limit(limit)))
+        sa.select(Application.id).where(_filed_by(user), Application.state == S.READY)
+        .order_by(Application.id).limit(int(settings.get("SEND_BATCH_MAX")))))
 
 
 def ready_count(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Application).where(
-        Application.agent_org_id == user.org_id, Application.state == S.READY))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Application)
+                             .where(_filed_by(user), Application.state == S.READY))
 
 
 def sent_message(batch: SendBatch) -> str:

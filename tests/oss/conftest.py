@@ -106,22 +106,35 @@ class LiveSimulator:
         self.server.server_close()
 
 
-@pytest.fixture
-def make_simulator(tmp_path, schema_dir, authorities):
-    started = []
+class SimulatorPool:
+    """Live simulators of one test, each on its own database (fast unless told); ``stop_all``."""
 
-    def _make(**overrides) -> LiveSimulator:
-        cfg = SimConfig(db_path=tmp_path / f"sim{len(started)}.db", mode="fast", step_seconds=1.0,
-                        schema_dir=schema_dir, issuer_dir=authorities.directory)
-        for name, value in overrides.items():
-            setattr(cfg, name, value)
-        live = LiveSimulator(cfg)
-        started.append(live)
+    def __init__(self, tmp_path):
+        self.tmp_path = tmp_path
+        self.started: list[LiveSimulator] = []
+
+    def start(self, **config) -> LiveSimulator:
+        config = {"mode": "fast", **config}
+        live = LiveSimulator(SimConfig(db_path=self.tmp_path / f"sim{len(self.started)}.db",
+                                       **config))
+        self.started.append(live)
         return live
 
+    def stop_all(self) -> None:
+        for live in self.started:
+            live.stop()
+
+
+@pytest.fixture
+def make_simulator(tmp_path, schema_dir, authorities):
+    pool = SimulatorPool(tmp_path)
+
+    def _make(**overrides) -> LiveSimulator:
+        return pool.start(**{"step_seconds": 1.0, "schema_dir": schema_dir,
+                             "issuer_dir": authorities.directory, **overrides})
+
     yield _make
-    for live in started:
-        live.stop()
+    pool.stop_all()
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from oss.simulator.config import SimConfig
 from tests import certs
 from tests.oss.conftest import LiveSimulator
+from tests.oss.conftest import SimulatorPool
 
 # Quick settings for tests: short leases and backoffs, a fast client timeout.
 FAST = {
@@ -29,22 +29,18 @@ def pipeline_authorities(tmp_path_factory) -> certs.Authorities:
 
 @pytest.fixture
 def make_sim(tmp_path, pipeline_authorities):
-    started = []
+    pool = SimulatorPool(tmp_path)
 
     def _make(step: float = 30.0, issuer_dir=None, **faults) -> LiveSimulator:
         """A simulator in fast mode; one flow step takes ``step`` seconds (``sim.advance``)."""
-        cfg = SimConfig(db_path=tmp_path / f"sim{len(started)}.db", mode="fast",
-                        step_seconds=step,
-                        issuer_dir=Path(issuer_dir or pipeline_authorities.directory))
-        live = LiveSimulator(cfg)
+        live = pool.start(step_seconds=step,
+                          issuer_dir=Path(issuer_dir or pipeline_authorities.directory))
         if faults:
             live.faults(**faults)
-        started.append(live)
         return live
 
     yield _make
-    for live in started:
-        live.stop()
+    pool.stop_all()
 
 
 @pytest.fixture
