@@ -163,13 +163,13 @@ def electronic_poa(s: Subject):
                "紙の委任状を使えるのはハイブリッド申請(新車新規登録)だけです。"
                "国土交通省OSSポータルで作成した電子委任状を添付してください。")
     elif mode == "electronic":
-        info = s.poa
-        if s.poa_error:
+        if attachment_pending(s.payload):
+            if not s.attachments_pending:
+                yield ("poa", "e_poa",
+                       "電子委任状が添付されていません。国土交通省OSSポータルで作成した電子委任状(XML)を"
+                       "添付してください。")
+        elif s.poa is None:  # attached but unreadable
             yield ("poa", "e_poa", s.poa_error)
-        elif info is None and not s.attachments_pending:
-            yield ("poa", "e_poa",
-                   "電子委任状が添付されていません。国土交通省OSSポータルで作成した電子委任状(XML)を"
-                   "添付してください。")
 
 
 @rule("kei_manager_name", "軽証明書等管理業者名")
