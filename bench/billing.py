@@ -10,8 +10,8 @@ writes ``--records`` completed applications with their billing records spread
 over twelve months and ``--orgs`` organisations (bulk inserts), then times:
 
 * ``hook``: ``on_completed`` for 1,000 further completions (p50/p95 per call,
-  each in its own transaction, including the idempotency check and the
-  month-end close job on the embedded queue);
+  each in its own transaction, including the idempotency check; the close
+  job is kept scheduled by the periodic tick, not by the hook);
 * ``close``: ``close_ended_months`` closing eleven months for every organisation;
 * ``statement``: lines and CSV of the largest statement;
 * ``usage``: the public 12-month counts by back-end (the /usage query).

@@ -5,8 +5,8 @@ month that still has open records, oldest first, and is safe to run any
 number of times (the unique (organisation, month) statement makes a
 concurrent second close a no-op). A record reported after its month was
 closed goes on the organisation's next statement. The close runs as a job
-scheduled for the end of the current month whenever a record is written, and
-can be run by ``ossdesk billing close`` or from the association's page.
+that the pipeline's periodic tick keeps scheduled for the end of the current
+month, and can be run by ``ossdesk billing close`` or from the association's page.
 """
 
 import logging
@@ -93,7 +93,7 @@ def run_close() -> int:
 def schedule_close() -> None:
     """Make sure close jobs wait for the end of this month and ran for the last one.
 
-    Called whenever a record is written and by the periodic tick. Each job has
+    Called by the periodic tick (``jobs.pipeline.periodic``). Each job has
     a fixed id per month and is kept for 45 days, so each month closes once
     per queue; a lost queue gets its jobs back on the next call (a close of
     the month just ended, due already, runs at once).

@@ -70,7 +70,4 @@ def on_completed(application_id: int, completed_at: datetime | None = None
             db.session.add(record)
     except IntegrityError:  # a concurrent report billed it first
         return _existing(application_id)
-    from portal.billing.close import schedule_close
-
-    schedule_close()
     return record

@@ -132,13 +132,15 @@ def test_price_comes_from_the_dated_table(app, sqlite_url, tenants, make_applica
     assert [r.unit_price for r in _records()] == [45, 50]
 
 
-def test_billing_schedules_the_month_end_close(app, tenants, make_application, set_clock):
+def test_the_tick_schedules_the_month_end_close(app, tenants, make_application, set_clock):
     set_clock(jst(2026, 1, 31, 23, 59, 59))
     application = make_application(tenants["a"])
     complete(application, jst(2026, 1, 31, 23, 59, 59))
     on_completed(application.id)
     db.session.commit()
     registry = ScheduledJobRegistry(queue=get_queue())
+    assert registry.get_job_ids() == []  # billing itself touches no queue
+    schedule_close()  # the periodic tick
     assert sorted(registry.get_job_ids()) == ["billing-close-2025-12", "billing-close-2026-01"]
     when = registry.get_scheduled_time("billing-close-2026-01")
     seconds = (when - datetime.now(when.tzinfo)).total_seconds()
