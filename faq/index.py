@@ -10,11 +10,11 @@ SQLite, two FTS5 tables per searchable table, each kept in sync by triggers:
   and overlapping pairs (``faq_grams``, a function registered on every
   connection), so a one-character term is one token and a two-character term
   another. A synonym group mixing short and long members is answered here as
-  well: a long member needs all its pairs and is then checked against the text.
+  well: a long member needs pairs covering it and is then checked against the text.
 
 PostgreSQL: a GIN index over ``faq_grams(search_text)``, the same characters
 and pairs as an array (an SQL function). A short term is one element; a long
-one needs all its pairs and is then checked against the text.
+one needs pairs covering it and is then checked against the text.
 
 Both engines rank the matches alike, in SQL: a title hit weighs
 ``TITLE_WEIGHT`` occurrences in the text (keywords count as text). FTS5's
@@ -58,12 +58,17 @@ def register_sqlite_functions(dbapi_connection) -> None:
 
 
 def term_grams(term: str) -> list[str]:
-    """The grams a text must contain to contain ``term``: the term itself when it is
-    short, else its pairs (its characters when spaces separate them all)."""
+    """Grams a text must contain to contain ``term``: the term itself when it is
+    short, else every other pair and the last (together they cover every
+    character; the text check that follows decides), or its characters when
+    spaces separate them all. Each gram is one more posting list for the index
+    to read, and the neighbouring pairs left out narrow the matches little."""
     if len(term) < SHORT_TERM:
         return [term]
     pairs = [term[i:i + 2] for i in range(len(term) - 1) if " " not in term[i:i + 2]]
-    return list(dict.fromkeys(pairs or term.replace(" ", "")))
+    if not pairs:
+        return list(dict.fromkeys(term.replace(" ", "")))
+    return list(dict.fromkeys(pairs[::2] + pairs[-1:]))
 
 
 def fts_tables(table: str) -> tuple[str, str]:

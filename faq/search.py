@@ -16,6 +16,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import joinedload
 
 from faq import index
+from faq import search_engine
 from faq.markdown import plain_text
 from faq.models import FaqEntry
 from faq.models import Notice
@@ -137,16 +138,18 @@ def ranked(stmts: Statements, page: int, per_page: int = 20
     """One page of (id, score), best first, and the number of matches.
 
     A page within the first ``HEAD`` matches is cut from them; the count runs
-    only when there are ``HEAD`` or more. A deeper page is read by OFFSET.
+    only when there are ``HEAD`` or more. A deeper page is read by OFFSET. The
+    statements run on the search connection (``faq.search_engine``).
     """
     start = (page - 1) * per_page
+    run = search_engine.execute
     if start + per_page <= HEAD:
-        rows = db.session.execute(stmts.head()).all()
-        total = len(rows) if len(rows) < HEAD else db.session.scalar(stmts.count)
+        rows = run(stmts.head()).all()
+        total = len(rows) if len(rows) < HEAD else run(stmts.count).scalar_one()
         rows = rows[start:start + per_page]
     else:
-        rows = db.session.execute(stmts.ranked.limit(per_page).offset(start)).all()
-        total = db.session.scalar(stmts.count)
+        rows = run(stmts.ranked.limit(per_page).offset(start)).all()
+        total = run(stmts.count).scalar_one()
     return [(row.id, row.score) for row in rows], total
 
 

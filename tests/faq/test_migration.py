@@ -6,6 +6,7 @@ from flask_migrate import downgrade
 from flask_migrate import upgrade
 
 from faq import search
+from faq import search_engine
 from faq import services
 from portal.extensions import db
 from tests.conftest import make_app
@@ -28,6 +29,7 @@ def _round_trip(url: str) -> None:
         assert [h.item.id for h in search.search(search.FAQ, "索").hits] == [entry.id]
         db.session.remove()
         db.engine.dispose()
+        search_engine.dispose()
 
 
 def test_sqlite_down_and_up(tmp_path):

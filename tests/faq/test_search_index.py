@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from faq import index
 from faq import search
+from faq import search_engine
 from faq import services
 from faq.importer import read_file
 from faq.text import fold
@@ -78,7 +79,9 @@ def test_grams_of_folded_text():
     assert index.grams("") == ""
     assert index.term_grams("軽") == ["軽"]
     assert index.term_grams("番号") == ["番号"]
-    assert index.term_grams("継続検査") == ["継続", "続検", "検査"]
+    assert index.term_grams("継続検査") == ["継続", "検査"]
+    assert index.term_grams("電子証明書") == ["電子", "証明", "明書"]
+    assert index.term_grams("検査") == ["検査"]
     assert index.term_grams("ああああ") == ["ああ"]
     assert index.term_grams("a b c") == ["a", "b", "c"]
 
@@ -88,6 +91,90 @@ def test_postgres_grams_function_agrees_with_python(pg_app):
     for text in ("受付 番号", fold("ＯＳＳの受付番号は?"), "a_b 100%", "x", "", "ab  c"):
         in_sql = db.session.scalar(sa.text("SELECT faq_grams(:t)"), {"t": text})
         assert set(in_sql) == set(index.grams(text).split()), text
+
+
+@pytest.mark.postgres
+def test_postgres_grams_function_is_never_inlined(pg_app):
+    # An SQL-language function would be parsed again each time a search is planned.
+    language = db.session.scalar(sa.text(
+        "SELECT l.lanname FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang "
+        "WHERE p.proname = 'faq_grams'"))
+    assert language == "plpgsql"
+
+
+def _prepared(conn) -> dict[str, tuple[int, int]]:
+    rows = conn.exec_driver_sql(
+        "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements").all()
+    return {row.statement: (row.generic_plans, row.custom_plans) for row in rows}
+
+
+@pytest.mark.postgres
+def test_postgres_search_keeps_one_generic_plan_per_statement(pg_app, faq_entries):
+    """Search statements run on their own connections, prepared on first use with a generic
+    plan that the later searches reuse; the application's connections keep the default."""
+    conn = search_engine.connection()
+    assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+    assert db.session.connection().exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
+    for query in ("軽", "番号", "手数料", "電子証明書", "車検", "軽 番号"):
+        assert found(query) == found(query, use_index=False), query
+        found(query)
+    searches = {sql: plans for sql, plans in _prepared(search_engine.connection()).items()
+                if "faq_grams" in sql}
+    assert searches
+    assert all(custom == 0 and generic >= 1 for generic, custom in searches.values())
+    assert any(generic >= 2 for generic, _ in searches.values())
+
+
+@pytest.mark.postgres
+def test_postgres_search_connections_keep_statements_across_requests(pg_app, faq_entries):
+    """Each request ends its session (a rollback, after which psycopg would forget its
+    prepared statements); the search connections stay prepared, and checking them before
+    use leaves nothing behind on the server."""
+    for _ in range(12):
+        found("軽")
+        db.session.remove()
+    conn = search_engine.connection()
+    prepared = conn.exec_driver_sql(
+        "SELECT statement, generic_plans FROM pg_prepared_statements").all()
+    statements = [row.statement for row in prepared]
+    assert len(statements) == len(set(statements))  # nothing prepared twice
+    assert not [sql for sql in statements if not sql.strip(" ;")]  # no empty ping left
+    heads = [row.generic_plans for row in prepared if "faq_grams" in row.statement]
+    assert max(heads) >= 6
+
+
+@pytest.mark.postgres
+def test_postgres_search_replaces_a_dropped_connection(pg_app, faq_entries):
+    expected = found("軽")
+    pid = search_engine.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    db.session.remove()
+    db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    db.session.commit()
+    assert found("軽") == expected
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", ["軽", "番号", "受付番号", "車検", "軽 電子証明書"])
+def test_postgres_generic_plan_uses_the_index(pg_app, faq_entries, query):
+    """The plan kept for every value of the parameters reads the GIN index (scans made
+    dear, as they would be on a table of realistic size)."""
+    import psycopg.sql
+    from sqlalchemy.dialects.postgresql import asyncpg
+
+    stmt = search.statements(search.FAQ, parse_query(query)).head()
+    compiled = stmt.compile(dialect=asyncpg.dialect())  # $1, $2 ... placeholders
+    conn = search_engine.connection()
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    conn.exec_driver_sql(f"PREPARE probe AS {compiled}")
+    values = psycopg.sql.SQL(", ").join(
+        psycopg.sql.Literal(compiled.params[name]) for name in compiled.positiontup)
+    # A utility statement takes no bound parameters: the values are written in as literals.
+    explain = psycopg.sql.SQL("EXPLAIN EXECUTE probe({})").format(values)
+    text = "\n".join(row[0] for row in conn.exec_driver_sql(
+        explain.as_string(conn.connection.dbapi_connection)))
+    conn.exec_driver_sql("DEALLOCATE probe")
+    assert "$1" in text  # generic: planned without the values
+    assert "faq_entry_fts_grams" in text and "Seq Scan" not in text
 
 
 def test_short_terms_are_exact(any_app):
