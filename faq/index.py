@@ -1,4 +1,5 @@
-"""How a parsed query becomes SQL against each engine's search index (migrations 0006, 0007).
+"""How a parsed query becomes SQL against each engine's search index
+(migrations 0006, 0007, 0016).
 
 Every query term must match (AND); a term's synonyms are alternatives (OR).
 
@@ -13,8 +14,9 @@ SQLite, two FTS5 tables per searchable table, each kept in sync by triggers:
   well: a long member needs pairs covering it and is then checked against the text.
 
 PostgreSQL: a GIN index over ``faq_grams(search_text)``, the same characters
-and pairs as an array (an SQL function). A short term is one element; a long
-one needs pairs covering it and is then checked against the text.
+and pairs as an array (a PL/pgSQL function, migration 0016). A short term is
+one element; a long one needs pairs covering it and is then checked against
+the text. The statements run on ``faq.search_engine``'s connections.
 
 Both engines rank the matches alike, in SQL: a title hit weighs
 ``TITLE_WEIGHT`` occurrences in the text (keywords count as text). FTS5's
