@@ -1,5 +1,7 @@
 """The migrations build exactly the schema the models describe, on both databases."""
 
+import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -17,3 +19,11 @@ def test_models_match_migrations(any_app):
                                                      "compare_type": True})
         diff = compare_metadata(ctx, db.metadata)
     assert diff == []
+
+
+@pytest.mark.postgres
+def test_signed_documents_are_compressed_with_lz4_on_postgresql(pg_app):
+    method = db.session.scalar(sa.text(
+        "SELECT attcompression FROM pg_attribute "
+        "WHERE attrelid = 'submission'::regclass AND attname = 'document'"))
+    assert method == "l"

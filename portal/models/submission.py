@@ -40,6 +40,7 @@ class SubmissionKind(enum.StrEnum):
 
 
 ACTIVE_STATES = ("pending", "sending", "sent", "unknown", "retry")
+BATCH_RANK = "CASE state WHEN 'failed' THEN 0 WHEN 'sent' THEN 2 ELSE 1 END"
 
 
 class SendBatch(TenantOwned, db.Model):
@@ -65,17 +66,21 @@ class Submission(TenantOwned, db.Model):
                  postgresql_where=sa.text("state IN ('pending','sending','sent','unknown','retry')"
                                           " AND kind = 'submit'")),
         sa.Index("ix_submission_state_next", "state", "next_attempt_at"),
+        # A bulk send's page, in page order, without sorting the whole send (its poll).
+        sa.Index("ix_submission_batch_page", "batch_id", "batch_rank", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
-    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("send_batch.id"), nullable=True,
-                                                 index=True)
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("send_batch.id"), nullable=True)
     kind: Mapped[SubmissionKind] = mapped_column(enum_type(SubmissionKind, 10),
                                                  default=SubmissionKind.SUBMIT)
     idempotency_key: Mapped[str] = mapped_column(sa.String(64), unique=True)
     state: Mapped[SubmissionState] = mapped_column(enum_type(SubmissionState, 10),
                                                    default=SubmissionState.PENDING)
+    # Where the row stands on its bulk send's page: refused first, then in flight, then sent.
+    batch_rank: Mapped[int] = mapped_column(sa.SmallInteger, sa.Computed(BATCH_RANK,
+                                                                         persisted=True))
     attempts: Mapped[int] = mapped_column(default=0)
     lease_until: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
     next_attempt_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)

@@ -215,14 +215,14 @@ def progress(batch: SendBatch) -> Progress:
 
 
 def batch_rows(batch: SendBatch, page: int, per_page: int = 100):
-    """One page of the batch's submissions with their applications (problems first)."""
-    order = sa.case((Submission.state == SubmissionState.FAILED, 0),
-                    (Submission.state == SubmissionState.SENT, 2), else_=1)
+    """One page of the batch's submissions with their applications (problems first, then
+    those in flight, then the sent: ``Submission.batch_rank``, indexed with the batch)."""
     query = (sa.select(Submission)
              .options(joinedload(Submission.application).load_only(
                  Application.id, Application.procedure, Application.state,
                  Application.registration_no, Application.chassis_no, Application.oss_status))
-             .where(Submission.batch_id == batch.id).order_by(order, Submission.id))
+             .where(Submission.batch_id == batch.id)
+             .order_by(Submission.batch_rank, Submission.id))
     return db.paginate(query, page=page, per_page=per_page, error_out=False)
 
 

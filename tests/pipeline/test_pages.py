@@ -55,6 +55,52 @@ def test_progress_polls_once_per_page_until_every_row_is_final(app, office, sim)
     assert "送信済: 2件" in done and "申請エラー: 1件" in done
     assert "OSS-601" in done and "システムエラー" not in done
     assert len(re.findall(r'<tr id="submission-\d+" class="state-sent"', done)) == 2
+    assert re.findall(r'<tr id="submission-\d+" class="state-(\w+)"', done) == [
+        "failed", "sent", "sent"]  # problems first
+
+
+def test_a_bulk_sends_page_is_read_in_order_from_its_index(any_app, office):
+    """Refused first, then those in flight, then the sent, each by id: the order the index
+    (batch, rank, id) keeps, so a poll reads one page instead of sorting the whole send."""
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import SendBatch
+    from portal.models import Submission
+    from portal.models import SubmissionState as St
+    from portal.submissions import services
+
+    shop = office(any_app)
+    states = [St.SENT, St.PENDING, St.FAILED, St.SENDING, St.SENT, St.UNKNOWN, St.RETRY,
+              St.FAILED]
+    batch = SendBatch(org_id=shop.org.id, user_id=shop.staff.id, total=len(states))
+    db.session.add(batch)
+    db.session.flush()
+    subs = [Submission(org_id=shop.org.id, application_id=app_id, batch_id=batch.id,
+                       idempotency_key=f"order{n:027d}", state=state)
+            for n, (app_id, state) in enumerate(zip(shop.ready(len(states)), states))]
+    db.session.add_all(subs)
+    db.session.commit()
+    ids = {id(sub): sub.id for sub in subs}
+    rank = {St.FAILED: 0, St.SENT: 2}
+    expected = [ids[id(sub)] for sub in sorted(subs, key=lambda s: (rank.get(s.state, 1),
+                                                                     ids[id(s)]))]
+    pages = [services.batch_rows(batch, page, per_page=3) for page in (1, 2, 3)]
+    assert [sub.id for page in pages for sub in page.items] == expected
+    assert pages[0].total == len(states)
+
+    subs[0].state = St.FAILED  # the rank follows the state
+    db.session.commit()
+    first = services.batch_rows(batch, 1, per_page=3).items
+    assert [sub.id for sub in first][:3] == sorted([subs[0].id, subs[2].id, subs[7].id])
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        stmt = (sa.select(Submission.id).where(Submission.batch_id == batch.id)
+                .order_by(Submission.batch_rank, Submission.id).limit(100))
+        plan = "\n".join(db.session.execute(sa.text("EXPLAIN " + str(stmt.compile(
+            db.engine, compile_kwargs={"literal_binds": True})))).scalars())
+        assert "ix_submission_batch_page" in plan and "Sort" not in plan, plan
 
 
 def test_nothing_selected_is_refused_politely(app, office):
