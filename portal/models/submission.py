@@ -66,8 +66,8 @@ class Submission(TenantOwned, db.Model):
                  postgresql_where=sa.text("state IN ('pending','sending','sent','unknown','retry')"
                                           " AND kind = 'submit'")),
         sa.Index("ix_submission_state_next", "state", "next_attempt_at"),
-        # A bulk send's page, in page order, without sorting the whole send (its poll).
-        sa.Index("ix_submission_batch_page", "batch_id", "batch_rank", "id"),
+        # A bulk send's page (scoped to the office) in page order: its poll sorts nothing.
+        sa.Index("ix_submission_batch_page", "batch_id", "org_id", "batch_rank", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
