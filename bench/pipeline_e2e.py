@@ -4,7 +4,7 @@
                                            [--procedure keizoku]
 
 Everything runs on this machine and is thrown away afterwards: PostgreSQL and Redis
-(started like the test session does), the simulator under gunicorn (2 processes), the
+(started like the test session does), the simulator under gunicorn (2 sync processes), the
 portal under gunicorn (2 processes) and ``--workers`` ``ossdesk worker`` processes.
 
 1. Baselines, on the same cores: as many processes as workers, each signing the procedure's
@@ -338,7 +338,10 @@ def run(args) -> dict:
         sim_env = {**full_env, "OSS_SIM_DB": str(tmp / "sim.db"), "OSS_SIM_MODE": "fast",
                    "OSS_SIM_STEP": "3600", "OSS_SIM_ISSUERS": str(authorities.directory)}
         sim = subprocess.Popen(
-            [str(BIN / "gunicorn"), "-k", "gthread", "-w", "2", "--threads", "4", "-b",
+            # Sync workers: each request goes to whichever process is free. Threaded
+            # workers keep a client's connection, and the few clients here (two send
+            # jobs at a time) then often sat on one process: one core, ≈ 700/s.
+            [str(BIN / "gunicorn"), "-w", "2", "--timeout", "120", "-b",
              f"127.0.0.1:{sim_port}", "oss.simulator.wsgi:app"], cwd=ROOT, env=sim_env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(sim)
