@@ -192,15 +192,15 @@ def compile_page(db, search, parsed, use_index: bool):
 
 def time_driver(db, statements) -> float:
     """Time what ``search.ranked`` sends for the first page, on the database driver of the
-    connection it sends them on (``faq.search_engine``: on PostgreSQL, prepared with a
-    generic plan): the head, then the count when the head is full; in a fresh transaction
-    opened beforehand."""
+    connection it sends them on (``faq.search_engine``: on PostgreSQL, in autocommit,
+    prepared with a generic plan): the head, then the count when the head is full; the
+    connection (and on SQLite its transaction) opened beforehand."""
     from faq import search_engine
     from faq.search import HEAD
 
     (head_sql, head_params), (count_sql, count_params) = statements
     cursor = search_engine.connection().connection.dbapi_connection.cursor()
-    cursor.execute("SELECT 1")  # psycopg sends BEGIN with the first statement
+    cursor.execute("SELECT 1")  # SQLite: the session's transaction begins here
     cursor.fetchall()
     start = time.perf_counter()
     cursor.execute(head_sql, head_params)
