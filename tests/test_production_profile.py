@@ -158,3 +158,13 @@ def test_gunicorn_rq_postgres_redis_round_trip(production):
     # the job ran in a work-horse forked by one of the two `ossdesk worker` processes
     parent = int(re.search(r'data-worker-parent="(\d+)"', fragment).group(1))
     assert parent in {p.pid for p in production["procs"][2:]}
+
+    # the public FAQ search, on its own PostgreSQL pool in each gunicorn worker (fresh
+    # connections, so both workers answer), the same hits every time
+    hits = set()
+    for _ in range(6):
+        found = requests.get(f"{url}/faq", params={"q": "電子証明書"}, verify=verify,
+                             headers={"Connection": "close"})
+        assert found.status_code == 200 and "<mark>電子証明書</mark>" in found.text
+        hits.add(tuple(re.findall(r'<h2 class="hit-title"><a href="([^"]+)"', found.text)))
+    assert len(hits) == 1 and len(next(iter(hits))) >= 3
