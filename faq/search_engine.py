@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from portal.extensions import db
 
-GENERIC_PLANS = {"options": "-c plan_cache_mode=force_generic_plan", "prepare_threshold": 0}
+GENERIC_PLANS = "-c plan_cache_mode=force_generic_plan"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -42,9 +42,17 @@ def bind() -> Engine | None:
         if found is None:
             found = _engines[key] = sa.create_engine(
                 engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
-                connect_args=GENERIC_PLANS)
+                connect_args=connect_args(engine.url))
             sa.event.listen(found, "checkout", _ping)
     return found
+
+
+def connect_args(url: sa.URL) -> dict:
+    """psycopg settings of a search connection: every statement prepared on first use, and
+    generic plans, added to the server options the database URL may already carry."""
+    given = url.query.get("options", "")
+    given = " ".join(given) if isinstance(given, tuple) else given
+    return {"options": f"{given} {GENERIC_PLANS}".strip(), "prepare_threshold": 0}
 
 
 def _ping(dbapi_connection, _record, _proxy) -> None:

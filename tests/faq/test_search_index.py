@@ -125,6 +125,14 @@ def test_postgres_search_keeps_one_generic_plan_per_statement(pg_app, faq_entrie
     assert any(generic >= 2 for generic, _ in searches.values())
 
 
+def test_search_connections_keep_the_server_options_of_the_database_url():
+    plain = search_engine.connect_args(sa.make_url("postgresql+psycopg://u@h/db"))
+    assert plain == {"options": "-c plan_cache_mode=force_generic_plan", "prepare_threshold": 0}
+    given = search_engine.connect_args(sa.make_url(
+        "postgresql+psycopg://u@h/db?options=-c%20search_path%3Dossdesk"))
+    assert given["options"] == "-c search_path=ossdesk -c plan_cache_mode=force_generic_plan"
+
+
 @pytest.mark.postgres
 def test_postgres_search_connections_keep_statements_across_requests(pg_app, faq_entries):
     """Each request ends its session (a rollback, after which psycopg would forget its
