@@ -238,12 +238,14 @@ class BackendApi:
         request.environ["ossdesk.items"] = logged
         return json_response({"results": results})
 
-    def _file_many(self, to_file, now: float, answers: list) -> None:
+    def _file_many(self, to_file, now: float, answers: list, original=None) -> None:
+        """File checked documents ``[(index, intake, data)]`` in one transaction, each
+        answer (or ``SimError``) at its index in ``answers``."""
         with self.sim.store.transaction() as tx:
             for index, intake, data in to_file:
                 tx.conn.execute("SAVEPOINT document")
                 try:
-                    answers[index] = self._file(tx, intake, data, now, None)
+                    answers[index] = self._file(tx, intake, data, now, original)
                 except sqlite3.IntegrityError:  # the same key raced in: answer with the winner
                     tx.conn.execute("ROLLBACK TO document")
                     try:
@@ -278,12 +280,11 @@ class BackendApi:
         checked = self._check(data, key, original, now)
         if isinstance(checked, tuple):
             return checked
-        try:
-            with self.sim.store.transaction() as tx:
-                return self._file(tx, checked, data, now, original)
-        except sqlite3.IntegrityError:  # the same key raced in; answer with the winner
-            with self.sim.store.transaction() as tx:
-                return self._duplicate(tx.app_by_key(self.backend, key), data)
+        answers: list = [None]
+        self._file_many([(0, checked, data)], now, answers, original)
+        if isinstance(answers[0], SimError):
+            raise answers[0]
+        return answers[0]
 
     def _check(self, data: bytes, key: str, original, now: float):
         """The answer for a key filed before, or the checked document (``Intake``) to file.
