@@ -11,7 +11,10 @@
 Writes are compare-and-set too. The rows are locked and read first; a 到達番号 or
 a refusal is written while the row is still open (they are facts, whoever learns
 them), anything else only while the row is still ours (SENDING under our attempt
-number). The updates of a chunk then go out as a few batched statements.
+number). The updates of a chunk then go out as a few batched statements: the
+submissions, the applications (grouped by the columns they set) and their history
+events, without loading an ORM object per row. Only an arrival found by its key,
+whose OSS status comes with it, goes through the ORM (``record_oss_status``).
 """
 
 from collections import Counter
@@ -27,9 +30,10 @@ from jobs.pipeline import settings
 from jobs.pipeline.transport import Outgoing
 from jobs.pipeline.transport import Result
 from oss.errors import OssOutcomeUnknown
-from portal.applications.services import record_event
+from portal.applications.services import event_values
 from portal.extensions import db
 from portal.models import Application
+from portal.models import ApplicationEvent
 from portal.models import ApplicationState as S
 from portal.models import Submission
 from portal.models import SubmissionState
@@ -47,15 +51,29 @@ def _failed_values(reason: str, code: str) -> dict:
             "document": None, "lease_until": None, "next_attempt_at": None}
 
 
+def failure_state(state: S, resubmit: bool) -> S:
+    """An application whose submission failed: 申請エラー (a 再申請: 却下 again) if it was
+    being sent; any other state stays."""
+    if state == S.SENDING:
+        return S.REJECTED if resubmit else S.SEND_ERROR
+    return state
+
+
+def _failure_event(application_id: int, submission_id: int, resubmit: bool, reason: str,
+                   code: str, before: S) -> dict:
+    return event_values(application_id, "resubmit_failed" if resubmit else "send_failed",
+                        from_state=before, to_state=failure_state(before, resubmit),
+                        comment=reason, code=code, submission_id=submission_id)
+
+
 def _app_failed(app: Application | None, submission_id: int, resubmit: bool, reason: str,
                 code: str) -> None:
     if app is None:
         return
     before = app.state
-    if app.state == S.SENDING:
-        app.state = S.REJECTED if resubmit else S.SEND_ERROR
-    record_event(app, "resubmit_failed" if resubmit else "send_failed", from_state=before,
-                 comment=reason, code=code, submission_id=submission_id)
+    app.state = failure_state(before, resubmit)
+    db.session.add(ApplicationEvent(**_failure_event(app.id, submission_id, resubmit, reason,
+                                                     code, before)))
 
 
 def failed(submission_id: int, resubmit: bool, app: Application | None, reason: str,
@@ -72,63 +90,117 @@ def failed(submission_id: int, resubmit: bool, app: Application | None, reason: 
     return done
 
 
-def _arrived(row: Outgoing, app: Application, result: Result) -> None:
-    receipt, found = result.sent, result.found
-    arrival = receipt.arrival_number if receipt else found.arrival_number
-    received = naive_utc(receipt.received_at if receipt else None) or utcnow()
-    before = app.state
+def _arrival_number(result: Result) -> str:
+    return result.sent.arrival_number if result.sent else result.found.arrival_number
+
+
+def arrival_values(row: Outgoing, result: Result, before: S, now: datetime) -> dict:
+    """The columns a 到達 sets on the application (its OSS status, if found by key,
+    is ``record_oss_status``'s)."""
+    receipt = result.sent
+    received = naive_utc(receipt.received_at if receipt else None) or now
+    values = {"state": S.ARRIVED if before == S.SENDING else before,
+              "arrival_number": _arrival_number(result), "submitted_at": received,
+              "oss_status_at": received,
+              "last_polled_at": now}  # its status is known now: the first poll comes later
+    if receipt is not None:
+        values["oss_status"] = receipt.status
     if row.resubmit_of:  # a new filing: its OSS history starts again
-        app.oss_detail, app.flags, app.fees, app.accepted_at = {}, {}, [], None
-    if app.state == S.SENDING:
-        app.state = S.ARRIVED
-    app.arrival_number = arrival
-    app.submitted_at = received
-    app.oss_status = receipt.status if receipt else app.oss_status
-    app.oss_status_at = received
-    app.last_polled_at = utcnow()  # its status is known now: the first poll comes later
-    record_event(app, "resubmitted" if row.resubmit_of else "submitted", from_state=before,
-                 comment=f"到達番号 {arrival}", arrival_number=arrival, submission_id=row.id)
-    if found is not None:
-        record_oss_status(app, found)
+        values.update(oss_detail={}, flags={}, fees=[], accepted_at=None)
+    return values
+
+
+def _arrival_event(row: Outgoing, result: Result, before: S, after: S) -> dict:
+    arrival = _arrival_number(result)
+    return event_values(row.application_id, "resubmitted" if row.resubmit_of else "submitted",
+                        from_state=before, to_state=after, comment=f"到達番号 {arrival}",
+                        arrival_number=arrival, submission_id=row.id)
 
 
 class _Plan:
-    """The updates of one chunk, grouped by the columns they set (one statement per group)."""
+    """The updates of one chunk, grouped by the columns they set (one statement per group):
+    submissions, then applications and their events; arrivals found by key last (ORM)."""
 
-    def __init__(self, now: datetime):
+    def __init__(self, now: datetime, app_states: dict[int, S]):
         self.now = now
-        self.groups: dict[tuple, list[dict]] = defaultdict(list)
-        self.after: list = []  # application changes, made once the rows are written
+        self.submissions: dict[tuple, list[dict]] = defaultdict(list)
+        self.app_states = app_states  # one open submission per application: one change each
+        self.app_values: dict[int, dict] = {}
+        self.events: list[dict] = []
+        self.found: list[tuple[Outgoing, Result]] = []
 
     def set(self, submission_id: int, **values) -> None:
         values["updated_at"] = self.now
-        self.groups[tuple(sorted(values))].append({"b_id": submission_id, **values})
+        self.submissions[tuple(sorted(values))].append({"b_id": submission_id, **values})
+
+    def arrived(self, row: Outgoing, result: Result) -> None:
+        before = self.app_states.get(row.application_id)
+        if before is None:
+            return
+        if result.found is not None:
+            self.found.append((row, result))
+            return
+        values = self.app_values[row.application_id] = arrival_values(row, result, before,
+                                                                      self.now)
+        self.events.append(_arrival_event(row, result, before, values["state"]))
+
+    def failed(self, row: Outgoing, reason: str, code: str) -> None:
+        before = self.app_states.get(row.application_id)
+        if before is None:
+            return
+        resubmit = bool(row.resubmit_of)
+        after = failure_state(before, resubmit)
+        if after != before:
+            self.app_values[row.application_id] = {"state": after}
+        self.events.append(_failure_event(row.application_id, row.id, resubmit, reason, code,
+                                          before))
 
     def write(self) -> None:
-        table = Submission.__table__
-        for columns, params in self.groups.items():
-            stmt = (table.update().where(table.c.id == sa.bindparam("b_id"))
-                    .values({c: sa.bindparam(c) for c in columns}))
-            db.session.connection().execute(stmt, params)
-        for change in self.after:
-            change()
+        connection = db.session.connection()
+        _update_groups(connection, Submission.__table__, self.submissions)
+        by_columns: dict[tuple, list[dict]] = defaultdict(list)
+        for application_id, values in self.app_values.items():
+            by_columns[tuple(sorted(values))].append({"b_id": application_id, **values})
+        _update_groups(connection, Application.__table__, by_columns)
+        if self.events:
+            connection.execute(sa.insert(ApplicationEvent.__table__), self.events)
+        if self.found:
+            apps = {a.id: a for a in db.session.scalars(
+                sa.select(Application).options(defer(Application.payload))
+                .where(Application.id.in_([row.application_id for row, _ in self.found])))}
+            for row, result in self.found:
+                _arrived_found(row, apps[row.application_id], result, self.now)
+
+
+def _update_groups(connection, table: sa.Table, groups: dict[tuple, list[dict]]) -> None:
+    """One executemany UPDATE per set of columns (``b_id``: the row's id)."""
+    for columns, params in groups.items():
+        stmt = (table.update().where(table.c.id == sa.bindparam("b_id"))
+                .values({c: sa.bindparam(c, type_=table.c[c].type) for c in columns}))
+        connection.execute(stmt, params)
+
+
+def _arrived_found(row: Outgoing, app: Application, result: Result, now: datetime) -> None:
+    """An arrival found by its key: the same columns and event, then its OSS status."""
+    before = app.state
+    for column, value in arrival_values(row, result, before, now).items():
+        setattr(app, column, value)
+    db.session.add(ApplicationEvent(**_arrival_event(row, result, before, app.state)))
+    record_oss_status(app, result.found)
 
 
 def _plan_row(plan: _Plan, row: Outgoing, result: Result, state: SubmissionState,
-              attempts: int, app: Application | None) -> SubmissionState | None:
+              attempts: int) -> SubmissionState | None:
     """Add the row's update to ``plan`` if the row may take it; the state written, or None."""
     is_open = state in OPEN
     mine = state == SubmissionState.SENDING and attempts == row.attempt
-    resubmit = bool(row.resubmit_of)
     if result.sent is not None or result.found is not None:
         if not is_open:
             return None
-        arrival = result.sent.arrival_number if result.sent else result.found.arrival_number
-        plan.set(row.id, state=SubmissionState.SENT, arrival_number=arrival, sent_at=plan.now,
-                 document=None, lease_until=None, next_attempt_at=None, error_code="",
-                 error_message="")
-        if app is not None:
-            plan.after.append(lambda: _arrived(row, app, result))
+        plan.set(row.id, state=SubmissionState.SENT, arrival_number=_arrival_number(result),
+                 sent_at=plan.now, document=None, lease_until=None, next_attempt_at=None,
+                 error_code="", error_message="")
+        plan.arrived(row, result)
         return SubmissionState.SENT
     if result.rejected is not None:
         if not is_open:
@@ -136,7 +208,7 @@ def _plan_row(plan: _Plan, row: Outgoing, result: Result, state: SubmissionState
         exc = result.rejected
         reason = reasons.rejected(exc)
         plan.set(row.id, **_failed_values(reason, exc.code))
-        plan.after.append(lambda: _app_failed(app, row.id, resubmit, reason, exc.code))
+        plan.failed(row, reason, exc.code)
         return SubmissionState.FAILED
     if not mine:
         return None
@@ -145,7 +217,7 @@ def _plan_row(plan: _Plan, row: Outgoing, result: Result, state: SubmissionState
         if row.attempt >= int(settings.get("SUBMIT_MAX_ATTEMPTS")):
             reason = reasons.not_sent_given_up(row.attempt, exc.message)
             plan.set(row.id, **_failed_values(reason, "not_sent"))
-            plan.after.append(lambda: _app_failed(app, row.id, resubmit, reason, "not_sent"))
+            plan.failed(row, reason, "not_sent")
             return SubmissionState.FAILED
         wait = settings.delay("SUBMIT_RETRY_DELAYS", row.attempt)
         plan.set(row.id, state=SubmissionState.RETRY,
@@ -165,17 +237,16 @@ def record(rows: list[Outgoing], results: dict[int, Result]) -> Counter:
     counts: Counter = Counter()
     if not rows:
         return counts
-    plan = _Plan(utcnow())
     current = {sid: (state, attempts) for sid, state, attempts in db.session.execute(
         sa.select(Submission.id, Submission.state, Submission.attempts)
         .where(Submission.id.in_([r.id for r in rows])).with_for_update())}
-    apps = {a.id: a for a in db.session.scalars(
-        sa.select(Application).options(defer(Application.payload))
-        .where(Application.id.in_([r.application_id for r in rows])))}
+    app_states = dict(db.session.execute(
+        sa.select(Application.id, Application.state)
+        .where(Application.id.in_([r.application_id for r in rows]))).all())
+    plan = _Plan(utcnow(), app_states)
     for row in rows:
         state, attempts = current.get(row.id, (None, None))
-        written = _plan_row(plan, row, results.get(row.id) or Result(), state, attempts,
-                            apps.get(row.application_id))
+        written = _plan_row(plan, row, results.get(row.id) or Result(), state, attempts)
         counts[written.value if written else "lost_claim"] += 1
     plan.write()
     db.session.commit()

@@ -164,13 +164,21 @@ def summarise(app: Application) -> None:
         setattr(app, name, value)
 
 
+def event_values(application_id: int, kind: str, *, from_state: S, to_state: S, user=None,
+                 comment: str = "", **detail) -> dict:
+    """The columns of one history event (a job's events have no user)."""
+    return {"application_id": application_id, "kind": kind,
+            "user_id": user.id if user is not None else None,
+            "org_id": user.org_id if user is not None else None,
+            "from_state": from_state.value, "to_state": to_state.value, "comment": comment,
+            "detail": detail}
+
+
 def record_event(app: Application, kind: str, user=None, *, from_state=None, comment: str = "",
                  **detail) -> ApplicationEvent:
-    event = ApplicationEvent(
-        application_id=app.id, kind=kind, user_id=user.id if user is not None else None,
-        org_id=user.org_id if user is not None else None,
-        from_state=(from_state or app.state).value, to_state=app.state.value,
-        comment=comment, detail=detail)
+    event = ApplicationEvent(**event_values(app.id, kind, from_state=from_state or app.state,
+                                            to_state=app.state, user=user, comment=comment,
+                                            **detail))
     db.session.add(event)
     return event
 

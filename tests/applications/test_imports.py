@@ -235,3 +235,42 @@ def test_a_requester_cannot_import_ready_to_send(client, tenants):
            mark_ready=True)
     assert [a.state for a in applications()] == [ApplicationState.DRAFT]
     assert batch().mark_ready is False
+
+
+def test_imported_rows_keep_their_order_ids_and_events_on_both_databases(
+        any_app, make_org, make_user, monkeypatch):
+    """Rows go in chunk by chunk (PostgreSQL: ids drawn from the sequence first, then one
+    executemany); each application gets its own row's data and its own history event, and
+    later inserts still get fresh ids from the same sequence."""
+    from portal.applications import imports
+    from portal.applications.services import new_application
+    from portal.extensions import db
+
+    keizoku = specs.get("keizoku")
+    user = make_user(make_org())
+    payloads = []
+    for i in range(5):
+        payload = example_payload(keizoku)
+        payload["vehicle"]["chassis_no"] = f"ZVW30-{3000000 + i}"
+        payloads.append(payload)
+    batch = imports.create_batch(user, "keizoku", csv_bytes(import_rows(keizoku, payloads)),
+                                 "five.csv", valid_only=False, to_full_width=False,
+                                 mark_ready=True)
+    db.session.commit()
+    real_insert = imports._insert
+    monkeypatch.setattr(imports, "_insert", lambda *a, **kw: real_insert(*a, **kw, chunk=2))
+    done = imports.run_batch(batch.id)
+    assert (done.status, done.imported, done.ready_count) == (ImportStatus.IMPORTED, 5, 5)
+    apps = applications()
+    ids = [a.id for a in apps]
+    assert ids == sorted(ids) and done.first_application_id == ids[0]
+    assert [a.chassis_no for a in apps] == [f"ZVW30-{3000000 + i}" for i in range(5)]
+    assert [a.payload["vehicle"]["chassis_no"] for a in apps] == [a.chassis_no for a in apps]
+    assert {a.state for a in apps} == {ApplicationState.READY}
+    events = fresh().execute(sa.select(ApplicationEvent.application_id, ApplicationEvent.detail)
+                             .order_by(ApplicationEvent.id)).all()
+    assert [(app_id, detail["row"]) for app_id, detail in events] == list(
+        zip(ids, range(2, 7), strict=True))
+    later = new_application(user, keizoku)
+    db.session.commit()
+    assert later.id > ids[-1]

@@ -3,15 +3,23 @@ by a blind resend (the simulator records every request and key)."""
 
 import hashlib
 import time
+from datetime import datetime
 
 import pytest
 import requests
 import sqlalchemy as sa
 
+from jobs.pipeline import outcomes
 from jobs.pipeline.send import send_chunk
+from jobs.pipeline.transport import Outgoing
+from jobs.pipeline.transport import Result
+from oss.client import Receipt
+from oss.errors import OssNotSent
+from oss.errors import OssRejected
 from portal.extensions import db
 from portal.models import ApplicationEvent
 from portal.models import ApplicationState
+from portal.models import Submission
 from portal.models import SubmissionState
 from tests.pipeline.conftest import point_at
 from tests.pipeline.office import application
@@ -140,3 +148,54 @@ def test_a_failed_status_lookup_leaves_the_outcome_unknown(app, office, sim):
     assert sub.state == SubmissionState.UNKNOWN and sub.attempts == 2
     assert (sub.next_attempt_at - sub.updated_at).total_seconds() >= 599
     assert len(_log(sim, sub.idempotency_key)) == 1
+
+
+def test_one_chunks_outcomes_are_written_as_batches(any_app, office):
+    """``record`` writes submissions, applications and history events as batched statements
+    (no ORM object per row), with the same columns and events per outcome; an outcome that
+    leaves the application as it is writes nothing to it."""
+    shop = office(any_app)
+    ids = shop.ready(3)
+    send(shop.staff, ids)
+    db.session.execute(sa.update(Submission).values(state=SubmissionState.SENDING, attempts=1))
+    db.session.commit()
+    subs = submissions()
+    assert {application(i).state for i in ids} == {ApplicationState.SENDING}
+    before = {i: application(i).updated_at for i in ids}
+    rows = [Outgoing(id=s.id, application_id=s.application_id, attempt=1, key=s.idempotency_key,
+                     backend="mlit", resubmit_of="", document=b"<signed/>", unresolved=False)
+            for s in subs]
+    receipt = Receipt(arrival_number="20261126000000001", status="到達",
+                      received_at="2026-11-26T10:02:03+09:00", idempotency_key="",
+                      duplicate=False)
+    results = {subs[0].id: Result(rejected=OssRejected("車台番号が見つかりません", code="OSS-601")),
+               subs[1].id: Result(sent=receipt),
+               subs[2].id: Result(not_sent=OssNotSent("接続できません", code="net"))}
+    assert outcomes.record(rows, results) == {"failed": 1, "sent": 1, "retry": 1}
+
+    def history(app_id: int) -> list[tuple]:
+        db.session.rollback()
+        return [(e.kind, e.from_state, e.to_state, e.comment, e.detail) for e in db.session.scalars(
+            sa.select(ApplicationEvent).where(ApplicationEvent.application_id == app_id,
+                                              ApplicationEvent.kind != "submit_requested")
+            .order_by(ApplicationEvent.id))]
+
+    refused, arrived, waiting = (application(i) for i in ids)
+    assert refused.state == ApplicationState.SEND_ERROR and refused.updated_at > before[ids[0]]
+    [event] = history(ids[0])
+    assert event[:3] == ("send_failed", "sending", "send_error") and "OSS-601" in event[3]
+    assert event[3] == submissions()[0].error_message
+    assert event[4] == {"code": "OSS-601", "submission_id": subs[0].id}
+    assert arrived.state == ApplicationState.ARRIVED and arrived.oss_status == "到達"
+    assert arrived.arrival_number == "20261126000000001"
+    assert arrived.submitted_at == arrived.oss_status_at == datetime(2026, 11, 26, 1, 2, 3)
+    assert arrived.last_polled_at is not None and arrived.updated_at > before[ids[1]]
+    assert history(ids[1]) == [("submitted", "sending", "arrived", "到達番号 20261126000000001",
+                                {"arrival_number": "20261126000000001",
+                                 "submission_id": subs[1].id})]
+    assert waiting.state == ApplicationState.SENDING and history(ids[2]) == []
+    assert waiting.updated_at == before[ids[2]]
+    states = {s.id: (s.state, s.arrival_number) for s in submissions()}
+    assert states == {subs[0].id: (SubmissionState.FAILED, ""),
+                      subs[1].id: (SubmissionState.SENT, "20261126000000001"),
+                      subs[2].id: (SubmissionState.RETRY, "")}

@@ -142,6 +142,11 @@ def test_a_rejected_application_is_resubmitted_once(app, office, sim):
     again = application(ids[0])
     assert again.state == S.ARRIVED and again.arrival_number == resub.arrival_number
     assert again.oss_detail == {} and again.accepted_at is None
+    assert again.flags == {} and again.fees == []  # the new filing's history starts empty
+    event = db.session.scalar(sa.select(ApplicationEvent).where(
+        ApplicationEvent.application_id == ids[0], ApplicationEvent.kind == "resubmitted"))
+    assert (event.from_state, event.to_state) == ("sending", "arrived")
+    assert event.detail == {"arrival_number": resub.arrival_number, "submission_id": resub.id}
     stored = sim.sim.store.read().app_by_key("mlit", resub.idempotency_key)
     assert stored.resubmission_of == first_arrival
     batch = create_send_batch(shop.staff, ids, kind=SubmissionKind.RESUBMIT)
