@@ -359,13 +359,13 @@ def run(args) -> dict:
                    for _ in range(args.workers)]
         procs += workers
         time.sleep(3)  # workers loaded and waiting
-        for i, worker in enumerate([*workers, sim] if args.profile else []):
+        profiled = {**{f"worker{i}": w for i, w in enumerate(workers)}, "simulator": sim,
+                    "web": web}
+        for name, proc in profiled.items() if args.profile else ():
             procs.append(subprocess.Popen(
                 ["py-spy", "record", "--subprocesses", "--format", "raw", "--rate", "200",
-                 "--duration", "25",
-                 "-o", str(Path(args.profile) / (f"worker{i}.txt" if worker is not sim
-                                                 else "simulator.txt")),
-                 "--pid", str(worker.pid)],
+                 "--duration", "25", "-o", str(Path(args.profile) / f"{name}.txt"),
+                 "--pid", str(proc.pid)],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         sampler = RssSampler({"web": [web.pid], "worker": [w.pid for w in workers]})
         sampler.start()
@@ -462,7 +462,8 @@ def main() -> None:
                         help="procedure code of the imported rows (default 継続検査)")
     parser.add_argument("--sign-seconds", type=float, default=10.0)
     parser.add_argument("--profile",
-                        help="folder for py-spy samples of the workers and the simulator (raw)")
+                        help="folder for py-spy samples of the workers, the simulator and the "
+                        "web processes (raw)")
     result = run(parser.parse_args())
     print(json.dumps(result, ensure_ascii=False, indent=1))
     print(f"end to end {result['throughput_per_s']}/s vs sign-only {result['sign_only_per_s']}/s"
