@@ -169,7 +169,8 @@ class _Plan:
                 sa.select(Application).options(defer(Application.payload))
                 .where(Application.id.in_([row.application_id for row, _ in self.found])))}
             for row, result in self.found:
-                _arrived_found(row, apps[row.application_id], result, self.now)
+                if row.application_id in apps:  # (deleted meanwhile: nothing to bring up)
+                    _arrived_found(row, apps[row.application_id], result, self.now)
 
 
 def _update_groups(connection, table: sa.Table, groups: dict[tuple, list[dict]]) -> None:

@@ -50,7 +50,8 @@ def _compile_reads() -> None:
             pass
         db.session.execute(sa.select(Submission.id, Submission.state, Submission.attempts)
                            .where(Submission.id.in_([0])).with_for_update()).all()
-        db.session.scalars(sa.select(Application).where(Application.id.in_([0]))).all()
+        db.session.execute(sa.select(Application.id, Application.state)
+                           .where(Application.id.in_([0]))).all()
         db.session.execute(poll.due_query(now)).all()
     finally:
         db.session.rollback()
