@@ -14,6 +14,7 @@ from forms import importer
 from forms.rules import attachment_pending
 from forms.specs import get as get_spec
 from portal import audit
+from portal.applications.services import event_values
 from portal.applications.services import filing_branch
 from portal.applications.services import kei_manager_name
 from portal.applications.services import read_capped
@@ -156,11 +157,10 @@ def _insert(user, spec, rows, *, mark_ready: bool, chunk: int = 1000) -> tuple[l
         values = [{**common, "state": state, "payload": row.payload, **summary_fields(row.payload)}
                   for row, state in zip(part, states, strict=True)]
         new_ids = _insert_applications(connection, values)
-        connection.execute(ApplicationEvent.__table__.insert(), [{
-            "application_id": app_id, "kind": "imported", "user_id": user.id,
-            "org_id": user.org_id, "from_state": "draft", "to_state": state.value, "comment": "",
-            "detail": {"row": row.number}, "created_at": now,
-        } for app_id, row, state in zip(new_ids, part, states, strict=True)])
+        connection.execute(ApplicationEvent.__table__.insert(), [
+            {**event_values(app_id, "imported", from_state=ApplicationState.DRAFT,
+                            to_state=state, user=user, row=row.number), "created_at": now}
+            for app_id, row, state in zip(new_ids, part, states, strict=True)])
         ids += new_ids
     return ids, ready
 

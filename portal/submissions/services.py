@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal.applications.services import event_values
 from portal.applications.services import filing_branch
 from portal.extensions import db
 from portal.models import Application
@@ -166,10 +167,9 @@ def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> N
                          "enqueued_at": now, "idempotency_key": uuid.uuid4().hex,
                          "state": SubmissionState.PENDING, "created_at": now,
                          "updated_at": now})
-            events.append({"application_id": app_id, "kind": f"{kind.value}_requested",
-                           "user_id": user.id, "org_id": user.org_id, "created_at": now,
-                           "from_state": before[app_id].value, "to_state": S.SENDING.value,
-                           "comment": "", "detail": {"batch_id": batch.id}})
+            events.append({**event_values(app_id, f"{kind.value}_requested",
+                                          from_state=before[app_id], to_state=S.SENDING,
+                                          user=user, batch_id=batch.id), "created_at": now})
     for table, rows in ((Submission.__table__, subs), (ApplicationEvent.__table__, events)):
         for part in _chunks(rows, 1000):
             db.session.execute(table.insert(), part)
