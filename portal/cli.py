@@ -61,8 +61,14 @@ def seed_demo():
 @with_appcontext
 def up(host):
     """Run web app, job worker and OSS simulator together (Ctrl-C stops all)."""
+    from portal.main.health import schema_state
     from portal.runner import run_all
 
+    schema = schema_state()
+    if not schema["ok"]:
+        raise click.ClickException(
+            f"the database is at migration {schema.get('revision') or '(none)'}, this code needs "
+            f"{schema.get('expected', '?')}: run `ossdesk db upgrade` first (`make run` does).")
     run_all(current_app._get_current_object(), host)
 
 

@@ -3,6 +3,7 @@
 import json
 import threading
 import time
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,8 @@ from oss.simulator import create_simulator
 from portal.extensions import db
 from portal.models import JobRun
 from portal.models import JobStatus
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "portal" / "migrations" / "versions"
 
 
 @pytest.fixture
@@ -86,6 +89,51 @@ def test_healthz_on_postgres_and_redis(pg_app):
     body = pg_app.test_client().get("/healthz").get_json()
     assert body["database"]["dialect"] == "postgresql"
     assert body["queue"] == {"ok": True, "mode": "redis"}
+
+
+def test_healthz_reports_the_schema_revision(app, client):
+    body = client.get("/healthz").get_json()
+    schema = body["database"]["schema"]
+    newest = max(p.name.split("_")[0] for p in MIGRATIONS.glob("[0-9]*.py"))
+    assert schema["ok"] and schema["revision"] == schema["expected"] == newest
+
+
+def test_unmigrated_database_is_unhealthy_and_says_what_to_run(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.db"})
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    body = resp.get_json()
+    assert body["status"] == "degraded" and body["database"]["ok"] is False
+    assert body["database"]["schema"]["revision"] is None
+    assert "ossdesk db upgrade" in body["database"]["schema"]["detail"]
+
+
+def test_up_refuses_an_unmigrated_database_with_the_command_to_run(tmp_path):
+    from tests.conftest import make_app
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/empty.db"})
+    result = app.test_cli_runner().invoke(args=["up"])
+    assert result.exit_code == 1
+    assert "run `ossdesk db upgrade` first" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_database_one_migration_behind_is_unhealthy(tmp_path):
+    from flask_migrate import downgrade
+
+    from tests.conftest import _migrate
+    from tests.conftest import make_app
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/behind.db"})
+    _migrate(app)
+    with app.app_context():
+        downgrade(revision="-1")
+    resp = app.test_client().get("/healthz")
+    assert resp.status_code == 503
+    schema = resp.get_json()["database"]["schema"]
+    assert schema["ok"] is False and schema["revision"] < schema["expected"]
 
 
 def test_database_down_gives_503_without_details(tmp_path):

@@ -1,6 +1,9 @@
-"""What /healthz reports: the database, the queue and the OSS endpoints."""
+"""What /healthz reports: the database (and whether its schema is current), the queue and
+the OSS endpoints."""
 
 import sqlalchemy as sa
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 
 from jobs.queue import get_connection
@@ -19,6 +22,31 @@ def database_state() -> dict:
     return {"ok": True, "dialect": db.engine.dialect.name}
 
 
+def schema_heads() -> set[str]:
+    """The migration heads this code expects (read once per process)."""
+    heads = current_app.extensions.get("ossdesk.schema_heads")
+    if heads is None:
+        config = current_app.extensions["migrate"].migrate.get_config()
+        heads = current_app.extensions["ossdesk.schema_heads"] = set(
+            ScriptDirectory.from_config(config).get_heads())
+    return heads
+
+
+def schema_state() -> dict:
+    """Whether the database's migration revision is the code's: pages fail on an older one."""
+    try:
+        with db.engine.connect() as conn:
+            current = set(MigrationContext.configure(conn).get_current_heads())
+    except sa.exc.SQLAlchemyError as exc:
+        return {"ok": False, "detail": type(exc).__name__}
+    expected = schema_heads()
+    state = {"ok": current == expected, "revision": ",".join(sorted(current)) or None,
+             "expected": ",".join(sorted(expected))}
+    if not state["ok"]:
+        state["detail"] = "migrations pending: run `ossdesk db upgrade`"
+    return state
+
+
 def queue_state() -> dict:
     mode = "embedded" if is_embedded() else "redis"
     try:
@@ -29,8 +57,12 @@ def queue_state() -> dict:
 
 
 def report() -> tuple[dict, int]:
-    """The health document and its HTTP status (503 when the database is down)."""
+    """The health document and its HTTP status (503 when the database is down or its schema
+    is not the one this code needs)."""
     database = database_state()
+    if database["ok"]:
+        database["schema"] = schema_state()
+        database["ok"] = database["schema"]["ok"]
     body = {
         "database": database,
         "queue": queue_state(),
