@@ -27,10 +27,24 @@ def _describe(col: Column) -> list[str]:
     return [col.header, "必須" if fs.required else "", kind, example, fs.help]
 
 
-def as_csv(spec: ProcedureSpec) -> bytes:
-    """The CSV template: one header row, UTF-8 with BOM (opens cleanly in Excel)."""
+def table(spec: ProcedureSpec, payloads=()) -> list[list[str]]:
+    """The header row and one row per payload, in the import's column layout (yes/no as 1/0)."""
+    cols = columns(spec)
+    rows = [[c.header for c in cols]]
+    for payload in payloads:
+        row = []
+        for c in cols:
+            value = (payload.get(c.section.key) or {}).get(c.spec.key, "")
+            row.append(("1" if value else "0") if isinstance(value, bool) else str(value))
+        rows.append(row)
+    return rows
+
+
+def as_csv(spec: ProcedureSpec, payloads=()) -> bytes:
+    """The CSV template (one header row; with ``payloads``, a row for each), UTF-8 with BOM
+    (opens cleanly in Excel)."""
     out = io.StringIO()
-    csv.writer(out, lineterminator="\r\n").writerow([c.header for c in columns(spec)])
+    csv.writer(out, lineterminator="\r\n").writerows(table(spec, payloads))
     return out.getvalue().encode("utf-8-sig")
 
 

@@ -40,6 +40,47 @@ DEMO_ACCOUNTS = [(Backend.MLIT, "DEMO0001", PaymentMode.DIRECT_NATIONAL),
                  (Backend.KEI, "DEMOK001", PaymentMode.MATOME)]
 
 
+# Applications of the demo 行政書士, imported the way staff import them (every row checked):
+# (procedure, changes to the spec's example data, 車台番号 numbers, ready to send). A 車台番号
+# ending in 99 + a code makes the simulator play that outcome (oss/simulator/markers.py):
+# 01 補正要求 and 02 却下 at reception, 04 a メッセージ, 05 a お知らせ, 06 a 期限等のお知らせ.
+# The 新車新規登録 rows are hybrid filings with a paper 委任状, which an import can make ready
+# (a 電子委任状 is attached in the browser); the 変更登録 row is a draft waiting for one.
+DEMO_APPLICATIONS = [
+    ("keizoku", {}, ("1000001", "1000002", "1009904"), True),
+    ("shinsha_shinki",
+     {"filing": {"hybrid": True}, "poa": {"poa_mode": "paper", "seal_cert": "paper"}},
+     ("2000001", "2009901", "2009902", "2009905"), True),
+    ("kei_keizoku", {}, ("3000001", "3009906"), True),
+    ("henko", {}, ("4000001",), False),
+]
+
+
+def _demo_payload(spec, changes: dict, number: str) -> dict:
+    payload = spec.example_payload()
+    for section, values in changes.items():
+        payload[section] = {**payload.get(section, {}), **values}
+    prefix = payload["vehicle"]["chassis_no"].split("-")[0]
+    payload["vehicle"]["chassis_no"] = f"{prefix}-{number}"
+    return payload
+
+
+def _demo_applications(staff: User) -> None:
+    from forms import specs
+    from forms.import_templates import as_csv
+    from portal.applications import imports
+
+    for code, changes, numbers, ready in DEMO_APPLICATIONS:
+        spec = specs.get(code)
+        data = as_csv(spec, [_demo_payload(spec, changes, n) for n in numbers])
+        batch = imports.create_batch(staff, code, data, f"demo-{code}.csv", valid_only=False,
+                                     to_full_width=False, mark_ready=ready)
+        batch = imports.run_batch(batch.id)  # commits
+        if batch.imported != len(numbers) or batch.ready_count != (len(numbers) if ready else 0):
+            raise RuntimeError(f"demo applications of {code} not imported: "
+                               f"{batch.message or batch.errors[:3]}")
+
+
 def _demo_accounts(org: Organization) -> None:
     """Bulk-user accounts (with a 到達番号パスワード) so staff can send to the simulator."""
     for backend, bulk_user_id, mode in DEMO_ACCOUNTS:
@@ -98,4 +139,5 @@ def seed() -> list[dict]:
     db.session.commit()
     path.write_text(json.dumps(logins, ensure_ascii=False, indent=1))
     path.chmod(0o600)
+    _demo_applications(db.session.scalar(sa.select(User).where(User.login_id == "demo-staff")))
     return logins

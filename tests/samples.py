@@ -41,17 +41,9 @@ def form_data(spec, payload: dict | None = None, **extra) -> dict:
 
 def import_rows(spec, payloads: list[dict]) -> list[list[str]]:
     """A table (header + one row per payload) in the import template's layout."""
-    from forms.importer import columns
+    from forms.import_templates import table
 
-    cols = columns(spec)
-    table = [[c.header for c in cols]]
-    for payload in payloads:
-        row = []
-        for c in cols:
-            value = (payload.get(c.section.key) or {}).get(c.spec.key, "")
-            row.append(("1" if value else "0") if isinstance(value, bool) else str(value))
-        table.append(row)
-    return table
+    return table(spec, payloads)
 
 
 def csv_bytes(table: list[list[str]], encoding: str = "utf-8") -> bytes:
