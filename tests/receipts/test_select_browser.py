@@ -23,6 +23,7 @@ def test_header_checkbox_selects_one_accounts_candidates(app, tenants, flow, liv
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(re.compile(r".*/dashboard"))
     page.goto(f"{live_server.url}/receipts/new")
+    expect(page).to_have_title("受付番号リストの作成 | ossdesk")
 
     bulk_user_id = office.accounts["mlit"].bulk_user_id
     page.get_by_label(f"一括利用者ID {bulk_user_id} をすべて選択").check()
