@@ -95,7 +95,8 @@ def test_healthz_reports_the_schema_revision(app, client):
     body = client.get("/healthz").get_json()
     schema = body["database"]["schema"]
     newest = max(p.name.split("_")[0] for p in MIGRATIONS.glob("[0-9]*.py"))
-    assert schema["ok"] and schema["revision"] == schema["expected"] == newest
+    assert schema["ok"] and schema["revision"] == schema["expected"]
+    assert schema["expected"].startswith(newest)  # the newest migration file's revision
 
 
 def test_unmigrated_database_is_unhealthy_and_says_what_to_run(tmp_path):
