@@ -1,5 +1,7 @@
 """Helpers for application tests."""
 
+import re
+
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -18,3 +20,10 @@ def body(resp) -> str:
 
 def applications() -> list[Application]:
     return fresh().scalars(sa.select(Application).order_by(Application.id)).all()
+
+
+def waiting_lines(html: str) -> dict[str, tuple[int, str]]:
+    """{line id: (count, link)} of the dashboard's 「対応が必要な申請」 table."""
+    return {key: (int(count.replace(",", "")), href) for key, href, count in re.findall(
+        r'<tr id="waiting-([a-z_]+)">\s*<td><a href="([^"]+)">[^<]+</a></td>\s*'
+        r'<td class="num">([\d,]+)件</td>', html)}

@@ -191,3 +191,19 @@ def test_excel_and_counter_sheet(app, client, tenants, flow, office):
     assert 'data-action="print"' in sheet and "css/receipts.css" in sheet
     assert "<script>" not in sheet and 'style="' not in sheet and "まだOSSへ" not in sheet
     assert "script-src 'self'" in resp.headers["Content-Security-Policy"]
+
+
+def test_dashboard_counts_applications_waiting_for_a_list(app, tenants, flow, office):
+    from tests.applications.helpers import waiting_lines
+
+    staff = tenants["a_staff"]
+    first, second = (at_reception(flow, office, staff) for _ in range(2))
+    at_reception(flow, office, staff, "keizoku")  # 継続検査 needs no list
+    client = app.test_client()
+    login(client, staff)
+    lines = waiting_lines(body(client.get("/dashboard")))
+    assert lines["receipt_list"] == (2, "/receipts/new")
+    page = body(client.get("/receipts/new"))
+    assert page.count('<tr id="candidate-') == 2
+    client.post("/receipts/new", data={"application_id": [first.id, second.id]})
+    assert "receipt_list" not in waiting_lines(body(client.get("/dashboard")))
