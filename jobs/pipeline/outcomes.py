@@ -123,15 +123,14 @@ class _Plan:
 
     def __init__(self, now: datetime, app_states: dict[int, S]):
         self.now = now
-        self.submissions: dict[tuple, list[dict]] = defaultdict(list)
+        self.submission_values: dict[int, dict] = {}
         self.app_states = app_states  # one open submission per application: one change each
         self.app_values: dict[int, dict] = {}
         self.events: list[dict] = []
         self.found: list[tuple[Outgoing, Result]] = []
 
     def set(self, submission_id: int, **values) -> None:
-        values["updated_at"] = self.now
-        self.submissions[tuple(sorted(values))].append({"b_id": submission_id, **values})
+        self.submission_values[submission_id] = {**values, "updated_at": self.now}
 
     def arrived(self, row: Outgoing, result: Result) -> None:
         before = self.app_states.get(row.application_id)
@@ -157,11 +156,8 @@ class _Plan:
 
     def write(self) -> None:
         connection = db.session.connection()
-        _update_groups(connection, Submission.__table__, self.submissions)
-        by_columns: dict[tuple, list[dict]] = defaultdict(list)
-        for application_id, values in self.app_values.items():
-            by_columns[tuple(sorted(values))].append({"b_id": application_id, **values})
-        _update_groups(connection, Application.__table__, by_columns)
+        _update_rows(connection, Submission.__table__, self.submission_values)
+        _update_rows(connection, Application.__table__, self.app_values)
         if self.events:
             connection.execute(sa.insert(ApplicationEvent.__table__), self.events)
         if self.found:
@@ -173,8 +169,11 @@ class _Plan:
                     _arrived_found(row, apps[row.application_id], result, self.now)
 
 
-def _update_groups(connection, table: sa.Table, groups: dict[tuple, list[dict]]) -> None:
-    """One executemany UPDATE per set of columns (``b_id``: the row's id)."""
+def _update_rows(connection, table: sa.Table, values_by_id: dict[int, dict]) -> None:
+    """Set each row's values: one executemany UPDATE per set of columns."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for row_id, values in values_by_id.items():
+        groups[tuple(sorted(values))].append({"b_id": row_id, **values})
     for columns, params in groups.items():
         stmt = (table.update().where(table.c.id == sa.bindparam("b_id"))
                 .values({c: sa.bindparam(c, type_=table.c[c].type) for c in columns}))

@@ -11,6 +11,7 @@ submission that filed the application.
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import defer
 
 from forms import specs
 from oss import status as oss_status
@@ -63,9 +64,10 @@ def on_a_list(exclude_list_id: int | None = None):
 
 def candidates(org_id: int, application_ids=None, *,
                exclude_list_id: int | None = None) -> list[Candidate]:
-    """The organisation's eligible applications (optionally only ``application_ids``)."""
+    """The organisation's eligible applications (optionally only ``application_ids``),
+    without their form data, which no list needs (the home page counts them too)."""
     accounts = filing_account_ids()
-    query = (sa.select(Application, OssAccount)
+    query = (sa.select(Application, OssAccount).options(defer(Application.payload))
              .join(accounts, accounts.c.application_id == Application.id)
              .join(OssAccount, OssAccount.id == accounts.c.oss_account_id)
              .where(Application.agent_org_id == org_id, OssAccount.org_id == org_id,
