@@ -1,6 +1,8 @@
 """Organisations, users, branches and the rules around them."""
 
 import re
+import threading
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -57,6 +59,43 @@ def test_second_admin_allows_demoting_the_first(app, tenants, make_user):
     assert tenants["a_admin"].role == Role.STAFF
 
 
+@pytest.mark.postgres
+def test_two_admins_deactivating_each_other_at_once_leave_one(pg_app, make_org, make_user):
+    """The first deactivation holds the organisation's lock until it commits; the second
+    waits, then counts the first's change and is refused (without the lock both counted
+    two admins and the organisation was left with none)."""
+    org = make_org(OrgKind.GYOSEISHOSHI)
+    one, two = make_user(org, Role.ADMIN), make_user(org, Role.ADMIN)
+    first_done, outcome = threading.Event(), {}
+
+    def deactivate(target_id, key, hold=False):
+        with pg_app.app_context():
+            try:
+                services.set_user_active(db.session.get(User, target_id), False)
+                db.session.flush()
+                if hold:
+                    first_done.set()
+                    time.sleep(0.5)  # the other admin's request arrives meanwhile
+                db.session.commit()
+                outcome[key] = "deactivated"
+            except RuleViolation as exc:
+                db.session.rollback()
+                outcome[key] = exc.message
+            finally:
+                first_done.set()
+                db.session.remove()
+
+    first = threading.Thread(target=deactivate, args=(two.id, "first", True))
+    first.start()
+    assert first_done.wait(20)
+    deactivate(one.id, "second")
+    first.join(20)
+    assert outcome == {"first": "deactivated", "second": LAST_ADMIN}
+    db.session.expire_all()
+    assert [u.active for u in (db.session.get(User, one.id), db.session.get(User, two.id))] \
+        == [True, False]
+
+
 def test_last_admin_rule_through_the_ui(client, tenants):
     login(client, tenants["a_admin"])
     resp = client.post(f"/admin/users/{tenants['a_admin'].id}/active", data={"active": "0"},
@@ -88,13 +127,38 @@ def test_admin_renames_organisation_branch_and_user(client, tenants):
     client.post("/admin/organization/name", data={"name": "新甲事務所"})
     branch = tenants["a"].branches[0]
     client.post(f"/admin/branches/{branch.id}", data={"name": "本店改", "address": "",
-                                                      "kei_manager_name": "甲(登録番号1)"})
+                                                      "kei_manager_name": "甲(登録番号12345678)"})
     client.post(f"/admin/users/{tenants['a_staff'].id}", data={
         "display_name": "改名", "role": "staff", "branch_id": str(branch.id)})
     db.session.expire_all()
     assert db.session.get(Organization, tenants["a"].id).name == "新甲事務所"
-    assert tenants["a"].branches[0].kei_manager_name == "甲(登録番号1)"
+    assert tenants["a"].branches[0].kei_manager_name == "甲(登録番号12345678)"
     assert db.session.get(User, tenants["a_staff"].id).display_name == "改名"
+
+
+def test_kei_manager_name_of_an_individual_office_carries_its_registration_number(
+        client, tenants):
+    """軽検協 hands certificates over to the registered name only, number included."""
+    login(client, tenants["a_admin"])  # 行政書士 (individual), registration number 12345678
+    branch = tenants["a"].branches[0]
+    resp = client.post(f"/admin/branches/{branch.id}", data={
+        "name": "本店", "address": "", "kei_manager_name": "甲行政書士事務所"})
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 422
+    assert "登録番号(12345678)が含まれていません" in page
+    assert 'value="甲行政書士事務所"' in page  # what was typed stays in the field
+    db.session.expire_all()
+    assert tenants["a"].branches[0].kei_manager_name == "管理業者"
+    resp = client.post(f"/admin/branches/{branch.id}", data={
+        "name": "本店", "address": "", "kei_manager_name": "甲行政書士事務所 第１２３４５６７８号"})
+    assert resp.status_code == 302  # full-width digits are the same number
+    db.session.expire_all()
+    assert tenants["a"].branches[0].kei_manager_name.endswith("第１２３４５６７８号")
+    corp = client.application.test_client()
+    login(corp, tenants["b_admin"])  # 行政書士法人: a member's number may be registered
+    resp = corp.post(f"/admin/branches/{tenants['b'].branches[0].id}", data={
+        "name": "本店", "address": "", "kei_manager_name": "乙行政書士法人(9876543)"})
+    assert resp.status_code == 302
 
 
 def test_association_onboards_an_agent_and_prints_the_notice(client, tenants):

@@ -138,9 +138,14 @@ def branch_edit(branch_id: int | None = None):
     branch = get_or_404(Branch, branch_id) if branch_id else None
     form = BranchForm(obj=branch)
     if form.validate_on_submit():
-        services.save_branch(current_user.organization, branch, name=form.name.data.strip(),
-                             address=form.address.data.strip(),
-                             kei_manager_name=form.kei_manager_name.data.strip())
+        try:
+            services.save_branch(current_user.organization, branch, name=form.name.data.strip(),
+                                 address=form.address.data.strip(),
+                                 kei_manager_name=form.kei_manager_name.data.strip())
+        except RuleViolation as violation:
+            db.session.rollback()
+            _show_violation(form, violation)
+            return render_template("admin/branch_form.html", form=form, branch=branch), 422
         db.session.commit()
         flash("拠点を保存しました。", "success")
         return redirect(url_for("admin.branches"))

@@ -3,7 +3,9 @@
 For a filing dated D (Japan time) the certificate used is the active one of
 the organisation whose 利用開始日 is on or before D and latest (ties: the one
 deposited last). If there is none, or the chosen one is not valid at the
-moment of filing, the filing is blocked before anything is sent.
+moment of filing, or its type is not one the organisation may sign with now
+(an individual 行政書士's certificate after the office became a 行政書士法人:
+OSS would refuse every filing), the filing is blocked before anything is sent.
 """
 
 from dataclasses import dataclass
@@ -13,8 +15,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
+from oss.certtypes import ALLOWED_TYPES
 from portal.extensions import db
 from portal.models import CertRole
+from portal.models import Organization
 from portal.models import SigningCertificate
 from portal.templating import JST
 
@@ -39,7 +43,8 @@ def choose_certificate(org_id: int, at: datetime,
                        role: CertRole = CertRole.AGENT) -> SigningCertificate:
     """The certificate signing a filing of ``org_id`` made at ``at`` (naive UTC or aware).
 
-    :raises FilingBlocked: none eligible, or the chosen one is expired or not yet valid.
+    :raises FilingBlocked: none eligible, or the chosen one is expired, not yet valid, or of
+        a type the organisation may not sign with.
     """
     moment = at.astimezone(UTC).replace(tzinfo=None) if at.tzinfo else at
     day = _jst_date(moment)
@@ -65,7 +70,22 @@ def choose_certificate(org_id: int, at: datetime,
             f"申請日に使われる{role.label}(発行先: {cert.subject_cn})の有効期間がまだ始まっていません"
             f"(開始: {_jst_date(cert.not_before):%Y-%m-%d})。",
             "利用開始日を証明書の有効期間の開始日以降に変更してください。")
+    _check_type(cert, db.session.get(Organization, org_id), role)
     return cert
+
+
+def _check_type(cert: SigningCertificate, org: Organization, role: CertRole) -> None:
+    """The chosen certificate's type must be one the organisation's kind may sign with
+    today; the kind can change after a deposit (変更等申込: 個人 → 行政書士法人)."""
+    allowed = ALLOWED_TYPES.get(org.kind.value, frozenset())
+    if cert.cert_type in allowed:
+        return
+    needed = "または".join(sorted(t.label for t in allowed)) or "使用できる証明書"
+    raise FilingBlocked(
+        "wrong_type",
+        f"申請日に使われる{role.label}(発行先: {cert.subject_cn})は{cert.type_label}です。"
+        f"{org.kind.label}の申請には{needed}が必要です。",
+        f"「電子証明書」画面で{needed}を登録して利用開始日を設定し、この証明書は無効にしてください。")
 
 
 @dataclass(frozen=True)

@@ -189,5 +189,12 @@ class ApplicationEvent(db.Model):
 
     @classmethod
     def tenant_criteria(cls, scope):
+        """The events of the applications ``scope`` sees — but of a 依頼データ handed from
+        one office to another (returned by the first, then given to a second), an office
+        sees the requester's steps, its own and OSS's, never the other office's (its
+        差戻し comment, its staff's edits). The requester sees every step of its request."""
         visible = sa.select(Application.id).where(Application.tenant_criteria(scope))
-        return cls.application_id.in_(visible)
+        owned = sa.select(Application.id).where(Application.org_id == scope.org_id)
+        return sa.and_(cls.application_id.in_(visible), sa.or_(
+            cls.org_id.is_(None), cls.org_id.in_(scope.visible_org_ids),
+            cls.application_id.in_(owned)))

@@ -1,8 +1,11 @@
 """Business rules about organisations and users, each stated once."""
 
+import unicodedata
+
 import sqlalchemy as sa
 
 from portal.extensions import db
+from portal.models import Organization
 from portal.models import Role
 from portal.models import User
 
@@ -29,12 +32,44 @@ def active_admin_count(org_id: int, excluding: int | None = None) -> int:
 
 
 def ensure_admin_remains(user: User, *, new_role: Role | None = None, deactivate: bool = False):
-    """Refuse to demote or deactivate the last active admin of an organisation."""
+    """Refuse to demote or deactivate the last active admin of an organisation.
+
+    The organisation's row is locked first (PostgreSQL; SQLite writes one at a time
+    anyway), so two admins demoting each other at the same moment are counted one
+    after the other: the second sees the first's change and is refused.
+    """
     losing_admin = user.role == Role.ADMIN and user.active and (
         deactivate or (new_role is not None and new_role != Role.ADMIN)
     )
-    if losing_admin and active_admin_count(user.org_id, excluding=user.id) == 0:
+    if not losing_admin:
+        return
+    db.session.execute(sa.select(Organization.id).where(Organization.id == user.org_id)
+                       .with_for_update())
+    if active_admin_count(user.org_id, excluding=user.id) == 0:
         raise RuleViolation(LAST_ADMIN)
+
+
+def _digits(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text) if ch.isdigit())
+
+
+def check_kei_manager_name(org: Organization, name: str) -> None:
+    """An individual 行政書士's 軽証明書等管理業者名 carries the office's 行政書士登録番号.
+
+    軽自動車検査協会 hands certificates over only to the name exactly as registered with
+    it, and that name includes the registration number (any width, any wording around
+    it). A 行政書士法人 may have registered a member's number, so only presence is
+    required there (the filing rule ``forms.rules.kei_manager_name``).
+    """
+    from portal.models import OrgKind
+
+    number = _digits(org.registration_number or "")
+    if not name or org.kind != OrgKind.GYOSEISHOSHI or not number or number in _digits(name):
+        return
+    raise RuleViolation(
+        f"軽証明書等管理業者名に行政書士登録番号({org.registration_number})が含まれていません。"
+        "軽自動車検査協会に届け出た名称のとおり、登録番号も含めて入力してください"
+        "(一致しないと軽検協事務所等で車検証等を受け取れません)。", field="kei_manager_name")
 
 
 def roles_for_org(org) -> list[Role]:

@@ -20,6 +20,7 @@ from portal.models import PaymentMode
 from portal.models import Role
 from portal.models import User
 from portal.orgs.rules import RuleViolation
+from portal.orgs.rules import check_kei_manager_name
 from portal.orgs.rules import ensure_admin_remains
 from portal.orgs.rules import roles_for_org
 
@@ -96,6 +97,7 @@ def rename_org(org: Organization, name: str) -> None:
 
 def save_branch(org: Organization, branch: Branch | None, *, name: str, address: str,
                 kei_manager_name: str) -> Branch:
+    check_kei_manager_name(org, kei_manager_name)
     created = branch is None
     if created:
         branch = Branch(org_id=org.id)

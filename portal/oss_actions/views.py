@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from portal.access import policy
 from portal.extensions import db
+from portal.hours.guard import action_refusal
 from portal.hours.guard import send_refusal
 from portal.htmx import is_htmx
 from portal.models import Application
@@ -101,6 +102,8 @@ def _filed_by_me(app_id: int) -> Application:
 
 def _act(app_id: int, action, part: str):
     app = _filed_by_me(app_id)
+    if (closed := action_refusal()) is not None:  # OSS actions keep the service hours
+        return closed
     try:
         message = action(current_user, app)
     except ActionError as exc:

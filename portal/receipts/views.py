@@ -11,6 +11,7 @@ from flask_login import current_user
 from jobs.receipts import enqueue_send
 from portal.access import policy
 from portal.extensions import db
+from portal.hours.guard import action_refusal
 from portal.htmx import is_htmx
 from portal.models import ListStatus
 from portal.models import ReceiptList
@@ -85,6 +86,9 @@ def status(list_id: int):
 @bp.post("/<int:list_id>/send")
 @policy("staff", agent_only=True)
 def send(list_id: int):
+    get_or_404(ReceiptList, list_id)
+    if (closed := action_refusal()) is not None:  # sending keeps the service hours
+        return closed
     return _change(list_id, svc.request_send, "送信を開始しました。送信状況はこの画面で更新されます。",
                    enqueue=True)
 

@@ -128,6 +128,40 @@ def test_requester_cannot_return_and_other_agent_cannot_touch(client, tenants):
     assert client.get(f"/applications/{app.id}").status_code == 404
 
 
+def test_a_request_handed_to_a_second_office_shows_it_nothing_of_the_first(
+        app, client, tenants):
+    """The requester (linked to both offices) hands the returned request to another office:
+    that office sees the requester's steps and its own, not the first office's 差戻し."""
+    from portal.extensions import db
+    from portal.models import AgentRequesterLink
+
+    db.session.add(AgentRequesterLink(agent_org_id=tenants["b"].id,
+                                      requester_org_id=tenants["r"].id))
+    db.session.commit()
+    request = make_request(client, tenants)
+    login(client, tenants["a_staff"])
+    client.post(f"/applications/{request.id}/return", data={"comment": "甲の社内事情による差戻し"})
+    client.post("/logout")
+    login(client, tenants["r_staff"])
+    resp = client.post(f"/applications/{request.id}/edit", data=form_data(
+        ITEN, action="handover", agent_org_id=str(tenants["b"].id)))
+    assert resp.status_code == 302
+    client.post("/logout")
+
+    login(client, tenants["b_staff"])
+    html = body(client.get(f"/applications/{request.id}"))
+    assert "<td>作成</td>" in html and "<td>依頼</td>" in html
+    assert "<td>差戻し</td>" not in html and "甲の社内事情" not in html
+    client.post(f"/applications/{request.id}/return", data={"comment": "乙からの差戻し"})
+    client.post("/logout")
+    login(client, tenants["r_staff"])  # the requester sees every step, both offices'
+    html = body(client.get(f"/applications/{request.id}"))
+    assert "甲の社内事情" in html and "乙からの差戻し" in html
+    client.post("/logout")
+    login(client, tenants["a_staff"])  # and the first office no longer sees the request
+    assert client.get(f"/applications/{request.id}").status_code == 404
+
+
 def test_requester_list_shows_status(client, tenants):
     app = make_request(client, tenants)
     login(client, tenants["r_staff"])

@@ -22,7 +22,10 @@ from portal.certificates.selection import expiry_warnings
 from portal.extensions import db
 from portal.models import AuditEvent
 from portal.models import CertRole
+from portal.models import ChangeKind
 from portal.models import OrgKind
+from portal.orgs.changes import approve
+from portal.orgs.changes import request_change
 from portal.templating import JST
 from tests.conftest import login
 from tests.oss import specs
@@ -93,6 +96,26 @@ def test_not_yet_valid_on_its_start_day_blocks(app, tenants, issuers):
         choose_certificate(tenants["a"].id, starts.replace(hour=9))
     assert info.value.code == "not_yet_valid"
     assert choose_certificate(tenants["a"].id, starts.replace(hour=16)).id == cert.id
+
+
+def test_a_certificate_the_org_kind_no_longer_allows_blocks_the_filing(app, tenants, issuers):
+    """An individual office that became a 行政書士法人 (変更等申込) cannot go on signing with
+    its 行政書士電子証明書: OSS would refuse every filing. The block says what to deposit."""
+    org, admin = tenants["a"], tenants["a_admin"]
+    old = put(org, issuers.gyoseishoshi, today_jst() - timedelta(days=3),
+              starts=NOW - timedelta(days=10))
+    assert choose_certificate(org.id, NOW).id == old.id
+    change = request_change(org, ChangeKind.CONVERT_TO_CORP,
+                            {"name": "行政書士法人甲", "registration_number": "H12345"}, admin)
+    approve(change, tenants["assoc"])
+    db.session.commit()
+    with pytest.raises(FilingBlocked) as info:
+        choose_certificate(org.id, NOW)
+    assert info.value.code == "wrong_type"
+    assert "行政書士電子証明書" in info.value.reason and "行政書士法人" in info.value.reason
+    assert "商業登記電子証明書を登録" in info.value.action
+    new = put(org, issuers.shogyo_toki, today_jst())
+    assert choose_certificate(org.id, NOW).id == new.id
 
 
 def test_requester_certificates_are_chosen_separately(app, make_org, issuers):
