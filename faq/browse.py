@@ -10,8 +10,8 @@ from faq.models import FaqCategory
 from faq.models import FaqEntry
 from faq.models import Notice
 from faq.models import NoticeKind
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import utcnow
 
 PER_PAGE = 20
 

@@ -6,7 +6,6 @@ Dates are entered in Japan time and handed to services as naive UTC.
 from datetime import UTC
 from datetime import datetime
 
-from flask_wtf import FlaskForm
 from wtforms import DateTimeLocalField
 from wtforms import IntegerField
 from wtforms import SelectChoice
@@ -20,10 +19,12 @@ from wtforms.validators import NumberRange
 from wtforms.validators import Optional
 
 from faq.models import NoticeKind
+from forms.base import Form
 from portal.models.base import utcnow
 from portal.templating import JST
 
 REQUIRED = "入力してください。"
+ORDER_RANGE = "表示順は0〜100000の数値で入力してください。"
 MARKDOWN_HELP = ("段落は空行で区切ります。「- 」で始まる行は箇条書き、「**強調**」は太字、"
                  "「[文字](https://…)」はリンクになります。"
                  "HTML タグはそのまま文字として表示されます。")
@@ -54,23 +55,24 @@ class JstDateTimeField(DateTimeLocalField):
         return self.data.replace(tzinfo=UTC).astimezone(JST).strftime(self.format[0])
 
 
-class CategoryForm(FlaskForm):
+class CategoryForm(Form):
     name = StringField("カテゴリ名", [DataRequired(REQUIRED), Length(max=80)])
-    sort_order = IntegerField("表示順", [Optional(), NumberRange(min=0, max=100000)], default=0,
+    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)], default=0,
                               description="小さい順に表示します。")
 
 
-class EntryForm(FlaskForm):
+class EntryForm(Form):
     category_id = SelectField("カテゴリ", coerce=int)
     question = StringField("質問", [DataRequired(REQUIRED), Length(max=300)])
     answer = TextAreaField("回答", [DataRequired(REQUIRED), Length(max=10000)],
                            description=MARKDOWN_HELP, render_kw={"rows": 12})
     keywords = StringField("検索キーワード", [Optional(), Length(max=200)],
                            description="本文にない言い換えを空白区切りで入力すると、検索で見つかりやすくなります。")
-    sort_order = IntegerField("表示順", [Optional(), NumberRange(min=0, max=100000)], default=0)
+    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
+                              default=0)
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     kind = SelectField("種別", choices=[SelectChoice(k.value, k.label) for k in NoticeKind])
     title = StringField("件名", [DataRequired(REQUIRED), Length(max=200)])
     body = TextAreaField("本文", [DataRequired(REQUIRED), Length(max=10000)],

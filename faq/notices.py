@@ -3,6 +3,10 @@
 ``outages_between`` is the interface for service hours (issue 7): it returns
 the planned maintenance windows of *published* maintenance notices, whether or
 not the notice is still on display (the outage happens either way).
+
+"Now" is the portal clock (``portal.clock``), the same moment service hours
+and billing read, so a demo started at another moment shows the banners of
+that moment.
 """
 
 from dataclasses import dataclass
@@ -16,8 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from faq.models import Notice
 from faq.models import NoticeKind
 from faq.search import notice_visible
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import utcnow
 
 
 @dataclass(frozen=True)

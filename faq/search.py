@@ -26,8 +26,8 @@ from faq.text import Query
 from faq.text import highlight
 from faq.text import parse_query
 from faq.text import snippet
+from portal.clock import utcnow
 from portal.extensions import db
-from portal.models.base import utcnow
 
 
 def notice_visible(now: datetime):

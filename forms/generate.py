@@ -10,7 +10,6 @@ back unchanged.
 
 from functools import lru_cache
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms import FileField
 from wtforms import SelectField
@@ -21,6 +20,7 @@ from wtforms.widgets import DateInput
 
 from forms import checks
 from forms import jis
+from forms.base import Form
 from forms.spec import FieldSpec
 from forms.spec import ProcedureSpec
 from forms.spec import field_name
@@ -62,7 +62,7 @@ def make_field(fs: FieldSpec):
     return cls(filters=filters, render_kw=render_kw or None, **kw)
 
 
-class ProcedureForm(FlaskForm):
+class ProcedureForm(Form):
     """Base of the generated forms; ``spec`` is set on each generated class."""
 
     spec: ProcedureSpec

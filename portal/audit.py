@@ -47,6 +47,7 @@ ACTION_LABELS = {
     "login": "ログイン",
     "login_failed": "ログイン失敗",
     "login_locked": "ログイン(ロック中)",
+    "login_refused": "ログイン拒否(無効・利用停止)",
     "logout": "ログアウト",
     "access_denied": "アクセス拒否",
     "password_changed": "パスワード変更",

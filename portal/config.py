@@ -70,6 +70,7 @@ def load_config(test_config: dict | None = None) -> dict:
         "CERT_ISSUER_DIR": env.get("OSSDESK_CERT_ISSUERS") or str(instance_dir() / "cert-issuers"),
         "CERT_UPLOAD_MAX_BYTES": 64 * 1024,
         "WTF_CSRF_TIME_LIMIT": 12 * 3600,
+        "WTF_I18N_ENABLED": False,  # WTForms' own Japanese messages (forms.base), no Flask-Babel
         "SESSION_IDLE_MINUTES": 30,
         "SESSION_ABSOLUTE_HOURS": 12,
         "LOGIN_MAX_FAILURES": 5,

@@ -126,7 +126,12 @@ def test_inactive_user_cannot_log_in(client, tenants):
     db.session.commit()
     resp = client.post("/login", data={"login_id": user.login_id, "password": PASSWORD})
     assert resp.status_code == 200
-    assert _events("login_failed")[0].detail["reason"] == "inactive"
+    assert "このユーザーは無効にされているため" in resp.get_data(as_text=True)
+    assert _events("login_refused")[0].detail["reason"] == "inactive"
+    assert _events("login_failed") == []  # the right password: no step towards a lock
+    resp = client.post("/login", data={"login_id": user.login_id, "password": "wrong-1234"})
+    assert "ログインIDまたはパスワードが正しくありません。" in resp.get_data(as_text=True)
+    assert "無効" not in resp.get_data(as_text=True)  # a wrong password learns nothing
 
 
 def test_suspended_organisation_cannot_log_in(client, tenants):
@@ -135,6 +140,8 @@ def test_suspended_organisation_cannot_log_in(client, tenants):
     resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
                                        "password": PASSWORD})
     assert resp.status_code == 200
+    assert "ご所属の組織は利用停止中のため" in resp.get_data(as_text=True)
+    assert _events("login_refused")[0].detail["reason"] == "organisation suspended"
 
 
 def test_open_redirect_is_refused(client, tenants):

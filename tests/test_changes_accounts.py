@@ -83,6 +83,29 @@ def test_switch_to_gyoseishoshi_corp(app, tenants):
     assert org.kind == OrgKind.GYOSEISHOSHI_CORP and org.name == "行政書士法人甲"
 
 
+def test_switch_to_corp_needs_the_name_and_the_notification_number(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post("/admin/organization/changes", data={
+        "kind": "convert_to_corp", "name": "行政書士法人甲", "registration_number": "",
+        "bank_account_type": "普通"})
+    assert "行政書士法人の届出番号を入力してください。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ChangeRequest.id))) == 0
+
+
+def test_a_change_that_changes_nothing_is_refused(client, tenants):
+    """The 預金種目 select always sends a value: alone, and equal to today's, it is no change."""
+    login(client, tenants["a_admin"])
+    db.session.get(Organization, tenants["a"].id).bank_account_type = "普通"
+    db.session.commit()
+    resp = client.post("/admin/organization/changes", data={
+        "kind": "bank_account", "bank_account_type": "普通"})
+    assert "変更後の内容を入力してください(現在の登録内容と同じです)。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(ChangeRequest.id))) == 0
+    client.post("/admin/organization/changes", data={
+        "kind": "bank_account", "bank_account_type": "当座"})
+    assert db.session.scalar(sa.select(ChangeRequest)).payload["bank_account_type"] == "当座"
+
+
 def test_corp_cannot_ask_to_become_corp(client, tenants):
     login(client, tenants["b_admin"])
     resp = client.post("/admin/organization/changes", data={
@@ -120,6 +143,32 @@ def test_secret_copied_to_another_org_does_not_decrypt(app, tenants):
     row_b.ciphertext = row_a.ciphertext
     with pytest.raises(vault.VaultError):
         services.read_account_secret(row_b)
+
+
+def test_one_account_per_back_end_and_scope_and_the_back_end_stays(client, tenants):
+    """choose_account takes the branch's account, else the office-wide one: a second
+    account for the same scope would never be used, so it is refused; an account's OSS
+    cannot be switched (its filings and lists were made at that OSS)."""
+    login(client, tenants["a_admin"])
+    data = {"backend": "mlit", "bulk_user_id": "FIRST01", "payment_mode": "matome",
+            "branch_id": "0", "secret": "pw-1234"}
+    client.post("/admin/oss-accounts/new", data=data)
+    resp = client.post("/admin/oss-accounts/new", data={**data, "bulk_user_id": "SECOND01"})
+    assert ("組織全体で使う登録車(国土交通省OSS)の一括利用者アカウントは既に登録されています"
+            in resp.get_data(as_text=True))
+    branch = tenants["a"].branches[0].id
+    client.post("/admin/oss-accounts/new", data={**data, "bulk_user_id": "BRANCH01",
+                                                 "branch_id": str(branch)})
+    client.post("/admin/oss-accounts/new", data={**data, "backend": "kei",
+                                                 "bulk_user_id": "KEI01"})
+    assert sorted(db.session.scalars(sa.select(OssAccount.bulk_user_id))) == [
+        "BRANCH01", "FIRST01", "KEI01"]
+    first = db.session.scalar(sa.select(OssAccount).where(OssAccount.bulk_user_id == "FIRST01"))
+    resp = client.post(f"/admin/oss-accounts/{first.id}", data={**data, "backend": "kei",
+                                                                "secret": ""})
+    assert "OSSの種類は登録後に変更できません" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(OssAccount, first.id).backend == Backend.MLIT
 
 
 def test_duplicate_bulk_user_id_is_refused_next_to_the_field(client, tenants):

@@ -161,6 +161,60 @@ def test_kei_manager_name_of_an_individual_office_carries_its_registration_numbe
     assert resp.status_code == 302
 
 
+def test_login_ids_differing_only_in_case_are_one_id(client, tenants):
+    login(client, tenants["a_admin"])
+    resp = client.post("/admin/users/new", data={
+        "login_id": tenants["a_staff"].login_id.upper(), "display_name": "大文字",
+        "role": "staff", "branch_id": "0"})
+    assert "このログインIDは既に使われています。" in resp.get_data(as_text=True)
+
+
+def test_onboarding_shows_a_taken_login_id_next_to_its_field(client, tenants):
+    login(client, tenants["assoc"])
+    resp = client.post("/association/organizations", data={
+        "kind": "requester", "name": "重複商会", "registration_number": "", "address": "",
+        "phone": "", "email": "", "agent_org_id": "0",
+        "admin_login_id": tenants["a_staff"].login_id, "admin_name": "重複 太郎"})
+    page = resp.get_data(as_text=True)
+    field = page[page.index('for="admin_login_id"'):]
+    assert "このログインIDは既に使われています。" in field[:1500]  # under the field, no banner
+    assert 'value="重複商会"' in page
+    assert db.session.scalar(sa.select(Organization).where(Organization.name == "重複商会")) is None
+
+
+def test_contact_details_are_checked_for_their_format(client, tenants):
+    login(client, tenants["assoc"])
+    resp = client.post("/association/organizations", data={
+        "kind": "requester", "name": "形式商会", "email": "not-an-email", "phone": "",
+        "agent_org_id": "0", "admin_login_id": "keishiki1", "admin_name": "形式 太郎"})
+    assert "メールアドレスの形式が正しくありません" in resp.get_data(as_text=True)
+    client.post("/logout")
+    login(client, tenants["a_admin"])
+    resp = client.post("/admin/requesters", data={"name": "電話商会", "address": "",
+                                                 "phone": "abc", "admin_login_id": "denwa1",
+                                                 "admin_name": "電話 太郎"})
+    assert "電話番号は数字とハイフンで入力してください。" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Organization.id)).where(
+        Organization.name.in_(["形式商会", "電話商会"]))) == 0
+
+
+def test_the_association_is_neither_onboarded_nor_suspended(client, tenants):
+    with pytest.raises(RuleViolation, match="協会の組織は新たに登録できません"):
+        services.onboard_organization(kind=OrgKind.ASSOCIATION, name="第二協会",
+                                      admin_login_id="kyokai2", admin_name="x")
+    login(client, tenants["assoc"])
+    assert 'value="association"' not in client.get("/association/organizations").get_data(
+        as_text=True)
+    page = client.get(f"/association/organizations/{tenants['k'].id}").get_data(as_text=True)
+    assert "利用を停止する" not in page
+    resp = client.post(f"/association/organizations/{tenants['k'].id}/active",
+                       data={"active": "0"}, follow_redirects=True)
+    assert "協会の組織は利用停止できません" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(Organization, tenants["k"].id).active
+    assert client.get("/dashboard").status_code == 200  # still logged in
+
+
 def test_association_onboards_an_agent_and_prints_the_notice(client, tenants):
     login(client, tenants["assoc"])
     resp = client.post("/association/organizations", data={

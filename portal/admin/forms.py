@@ -1,21 +1,22 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
+from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
+from forms.base import Form
+from portal.choices import choices
 from portal.models import Backend
 from portal.models import PaymentMode
-from portal.choices import choices
 
 REQUIRED = "入力してください。"
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)],
                            description="半角英数字と . _ - で3〜40文字")
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
@@ -23,17 +24,17 @@ class UserForm(FlaskForm):
     branch_id = SelectField("拠点", coerce=int)
 
 
-class UserEditForm(FlaskForm):
+class UserEditForm(Form):
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
     role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
 
 
-class OrgNameForm(FlaskForm):
+class OrgNameForm(Form):
     name = StringField("組織名", [DataRequired(REQUIRED), Length(max=120)])
 
 
-class BranchForm(FlaskForm):
+class BranchForm(Form):
     name = StringField("拠点名", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
     kei_manager_name = StringField(
@@ -42,7 +43,7 @@ class BranchForm(FlaskForm):
     )
 
 
-class ChangeRequestForm(FlaskForm):
+class ChangeRequestForm(Form):
     kind = SelectField("変更の種類")
     postal_code = StringField("郵便番号", [Optional(), Regexp(r"^\d{3}-?\d{4}$", message="郵便番号は7桁の数字で入力してください。")])
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
@@ -52,14 +53,15 @@ class ChangeRequestForm(FlaskForm):
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
     bank_account_holder = StringField("口座名義", [Optional(), Length(max=120)])
     phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
-    email = StringField("メールアドレス", [Optional(), Length(max=120)])
+    email = StringField("メールアドレス", [Optional(), Length(max=120), Email(
+        message="メールアドレスの形式が正しくありません(例: info@example.jp)。")])
     contact_person = StringField("担当者名", [Optional(), Length(max=60)])
-    name = StringField("法人名", [Optional(), Length(max=120)])
+    name = StringField("法人名", [Optional(), Length(max=120)], id="change-name")
     registration_number = StringField("行政書士法人の届出番号", [Optional(), Length(max=20)])
     reason = TextAreaField("申込理由・備考", [Optional(), Length(max=1000)])
 
 
-class OssAccountForm(FlaskForm):
+class OssAccountForm(Form):
     backend = SelectField("OSSの種類", choices=choices([(b.value, b.label) for b in Backend]))
     bulk_user_id = StringField("一括利用者ID", [DataRequired(REQUIRED), Regexp(r"^[A-Za-z0-9]{4,20}$", message="一括利用者IDは半角英数字4〜20文字です。")])
     payment_mode = SelectField("納付形態", choices=choices([(p.value, p.label) for p in PaymentMode]))
@@ -68,9 +70,9 @@ class OssAccountForm(FlaskForm):
                            description="登録車は到達番号パスワード、軽自動車は申請用パスワードです。変更は以後の申請にのみ適用されます。")
 
 
-class RequesterOnboardForm(FlaskForm):
+class RequesterOnboardForm(Form):
     name = StringField("依頼人の名称", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
-    phone = StringField("電話番号", [Optional(), Length(max=20)])
+    phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
     admin_login_id = StringField("管理者ログインID", [DataRequired(REQUIRED), Length(max=40)])
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])

@@ -20,7 +20,7 @@ from portal.models import JobRun
 from portal.tenancy import get_or_404
 
 TEMPLATE_TYPES = {
-    "csv": "text/csv; charset=utf-8",
+    "csv": "text/csv",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 

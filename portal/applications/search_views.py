@@ -102,7 +102,7 @@ def _filename(ext: str) -> str:
 def _csv():
     _, criteria = search_form.bind(current_user, request.args)
     return Response(stream_with_context(exports.csv_chunks(current_user, criteria)),
-                    mimetype="text/csv; charset=utf-8",
+                    mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={_filename('csv')}"})
 
 

@@ -1,25 +1,28 @@
-from flask_wtf import FlaskForm
 from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
+from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
-from portal.models import OrgKind
+from forms.base import Form
 from portal.choices import choices
+from portal.models import OrgKind
 
 REQUIRED = "入力してください。"
 
 
-class OnboardForm(FlaskForm):
-    kind = SelectField("組織の種別", choices=choices([(k.value, k.label) for k in OrgKind]))
+class OnboardForm(Form):
+    kind = SelectField("組織の種別", choices=choices(
+        [(k.value, k.label) for k in OrgKind if k != OrgKind.ASSOCIATION]))
     name = StringField("名称", [DataRequired(REQUIRED), Length(max=120)])
     registration_number = StringField("行政書士登録番号", [Optional(), Regexp(r"^[0-9]{5,10}$", message="登録番号は半角数字5〜10桁で入力してください。")])
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
     phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
-    email = StringField("メールアドレス", [Optional(), Length(max=120)])
+    email = StringField("メールアドレス", [Optional(), Length(max=120), Email(
+        message="メールアドレスの形式が正しくありません(例: info@example.jp)。")])
     bank_name = StringField("金融機関名", [Optional(), Length(max=60)])
     bank_branch = StringField("支店名", [Optional(), Length(max=60)])
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
@@ -29,6 +32,6 @@ class OnboardForm(FlaskForm):
     admin_name = StringField("最初の管理者の氏名", [DataRequired(REQUIRED), Length(max=60)])
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     decision = SelectField("判断", choices=choices([("approve", "承認"), ("reject", "却下")]))
     comment = TextAreaField("コメント", [Optional(), Length(max=1000)])

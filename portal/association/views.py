@@ -112,7 +112,12 @@ def organization_link(org_id: int):
 @policy("association")
 def organization_toggle(org_id: int):
     org = get_or_404(Organization, org_id)
-    services.set_org_active(org, request.form.get("active") == "1")
+    try:
+        services.set_org_active(org, request.form.get("active") == "1")
+    except RuleViolation as violation:
+        db.session.rollback()
+        flash(violation.message, "error")
+        return redirect(url_for("association.organization", org_id=org.id))
     db.session.commit()
     flash("組織の利用状態を変更しました。", "success")
     return redirect(url_for("association.organization", org_id=org.id))

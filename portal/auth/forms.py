@@ -1,19 +1,20 @@
-from flask_wtf import FlaskForm
 from wtforms import PasswordField
 from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
+from forms.base import Form
+
 REQUIRED = "入力してください。"
 
 
-class LoginForm(FlaskForm):
+class LoginForm(Form):
     login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)])
     password = PasswordField("パスワード", [DataRequired(REQUIRED), Length(max=200)])
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(Form):
     current_password = PasswordField("現在のパスワード", [DataRequired(REQUIRED)])
     new_password = PasswordField(
         "新しいパスワード",

@@ -28,6 +28,8 @@ class LoginRefused(Exception):
 
 
 GENERIC_FAILURE = "ログインIDまたはパスワードが正しくありません。"
+USER_INACTIVE = "このユーザーは無効にされているため、ログインできません。組織の管理者にお問い合わせください。"
+ORG_SUSPENDED = "ご所属の組織は利用停止中のため、ログインできません。協会にお問い合わせください。"
 LOCKED = "ログインに続けて失敗したため、このアカウントは一時的にロックされています。{minutes}分後に再度お試しください。"
 
 
@@ -72,15 +74,19 @@ def authenticate(login_id: str, password: str) -> User:
         audit.record("login_locked", outcome="fail", user=user)
         db.session.commit()
         raise LoginRefused(LOCKED.format(minutes=minutes))
-    if not user.check_password(password) or not user.is_active:
-        reason = "bad password" if user.active else "inactive"
-        audit.record("login_failed", outcome="fail", user=user, reason=reason)
+    if not user.check_password(password):
+        audit.record("login_failed", outcome="fail", user=user, reason="bad password")
         db.session.flush()
         if _recent_failures(user) >= current_app.config["LOGIN_MAX_FAILURES"]:
             minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
             user.locked_until = now + timedelta(minutes=minutes)
         db.session.commit()
         raise LoginRefused(GENERIC_FAILURE)
+    if not user.is_active:  # the right password: say why, and do not count it as a failure
+        reason = "inactive" if not user.active else "organisation suspended"
+        audit.record("login_refused", outcome="fail", user=user, reason=reason)
+        db.session.commit()
+        raise LoginRefused(USER_INACTIVE if not user.active else ORG_SUSPENDED)
     return user
 
 

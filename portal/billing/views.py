@@ -57,7 +57,7 @@ def _filename(row: Statement, ext: str) -> str:
 @policy("admin", "association")
 def statement_csv(statement_id):
     row = get_or_404(Statement, statement_id)
-    return _download(exports.statement_csv(row), "text/csv; charset=utf-8", _filename(row, "csv"))
+    return _download(exports.statement_csv(row), "text/csv", _filename(row, "csv"))
 
 
 @bp.get("/statements/<int:statement_id>/xlsx")
@@ -88,7 +88,7 @@ def debit_file():
     rows = [s for s in svc.statements_of_month(month) if s.total > 0]
     audit.record("billing_debit_exported", target=f"billing:{month}", organisations=len(rows))
     db.session.commit()
-    return _download(exports.debit_csv(rows), "text/csv; charset=utf-8",
+    return _download(exports.debit_csv(rows), "text/csv",
                      f"ossdesk_debit_{month}.csv")
 
 

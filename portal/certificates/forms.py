@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from flask_wtf.file import FileRequired
 from wtforms import DateField
@@ -6,6 +5,8 @@ from wtforms import PasswordField
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
 from wtforms.validators import Optional
+
+from forms.base import Form
 
 
 class JapaneseDateField(DateField):
@@ -19,7 +20,7 @@ class JapaneseDateField(DateField):
             raise ValueError("日付を YYYY-MM-DD の形式で入力してください。") from exc
 
 
-class UploadForm(FlaskForm):
+class UploadForm(Form):
     file = FileField("電子証明書ファイル(.p12 / .pfx)", [FileRequired("証明書ファイルを選んでください。")],
                      description="認証局から受け取ったPKCS#12形式のファイル(64KB以下)。")
     password = PasswordField("証明書のパスワード", [InputRequired("パスワードを入力してください。")],
@@ -28,6 +29,6 @@ class UploadForm(FlaskForm):
                                    description="空欄なら今日から使います(有効期間の開始が後ならその日から)。")
 
 
-class StartDateForm(FlaskForm):
+class StartDateForm(Form):
     start_date = JapaneseDateField("利用開始日", [DataRequired("日付を入力してください。")],
                                    render_kw={"type": "date"})

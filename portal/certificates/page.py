@@ -26,6 +26,8 @@ def page_context(org, upload_form, edit_forms: dict | None = None) -> dict:
     forms = {c.id: StartDateForm(prefix=f"cert-{c.id}", formdata=None, start_date=c.start_date)
              for c in certs}
     forms.update(edit_forms or {})
+    for form in (upload_form, *forms.values()):  # 依頼人証明書: 登録日
+        form.start_date.label.text = role.start_label
     try:
         in_use, blocked = choose_certificate(org.id, datetime.now(UTC), role), None
     except FilingBlocked as exc:
@@ -34,6 +36,7 @@ def page_context(org, upload_form, edit_forms: dict | None = None) -> dict:
                   else url_for("certificates.upload"))
     return {"org": org, "role": role, "certificates": certs, "edit_forms": forms,
             "upload_form": upload_form, "upload_url": upload_url,
-            "in_use": in_use, "blocked": blocked if certs or role == CertRole.AGENT else None,
+            "in_use": in_use,
+            "blocked": blocked if certs or (role == CertRole.AGENT and org.kind.is_agent) else None,
             "warnings": {w.certificate.id: w for w in expiry_warnings(org.id, today_jst())},
             "now": datetime.now(UTC).replace(tzinfo=None)}

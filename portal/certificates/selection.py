@@ -54,9 +54,15 @@ def choose_certificate(org_id: int, at: datetime,
                SigningCertificate.active.is_(True), SigningCertificate.start_date <= day)
         .order_by(SigningCertificate.start_date.desc(), SigningCertificate.id.desc()).limit(1))
     if cert is None:
+        stopped = db.session.scalar(
+            sa.select(sa.func.count(SigningCertificate.id))
+            .where(SigningCertificate.org_id == org_id, SigningCertificate.role == role,
+                   SigningCertificate.active.is_(False), SigningCertificate.start_date <= day))
+        why = (f"{role.start_label}を迎えた証明書はすべて利用停止中です" if stopped
+               else f"{role.start_label}を迎えた証明書が未登録です")
         raise FilingBlocked(
             "no_certificate",
-            f"申請日({day:%Y-%m-%d})に使える{role.label}がありません(利用開始日を迎えた証明書が未登録です)。",
+            f"申請日({day:%Y-%m-%d})に使える{role.label}がありません({why})。",
             f"管理者ユーザーが「電子証明書」画面で{role.label}を登録するか、登録済みの証明書の{role.start_label}を見直してください。")
     if cert.not_after < moment:
         raise FilingBlocked(

@@ -50,8 +50,13 @@ def request_change(org: Organization, kind: ChangeKind, values: dict, user, reas
         raise RuleViolation("この組織では申し込めない変更です。", field="kind")
     fields = CHANGE_FIELDS[kind]
     payload = {f: (values.get(f) or "").strip() for f in fields}
-    if not any(payload.values()):
-        raise RuleViolation("変更後の内容を入力してください。")
+    if kind == ChangeKind.CONVERT_TO_CORP:
+        for f in fields:
+            if not payload[f]:
+                raise RuleViolation(f"{FIELD_LABELS[f]}を入力してください。", field=f)
+    # A select always carries a value: only what differs from today's record is a change.
+    if not any(v and v != (getattr(org, f) or "") for f, v in payload.items()):
+        raise RuleViolation("変更後の内容を入力してください(現在の登録内容と同じです)。")
     cr = ChangeRequest(org_id=org.id, kind=kind, payload=payload, reason=reason,
                        requested_by_id=user.id,
                        before={f: getattr(org, f) for f in fields})

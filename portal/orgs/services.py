@@ -32,10 +32,9 @@ def check_login_id(login_id: str) -> None:
         raise RuleViolation(
             "ログインIDは半角英数字と . _ - で3〜40文字にしてください。", field="login_id"
         )
-    exists = db.session.scalar(
-        sa.select(User.id).where(User.login_id == login_id).execution_options(
-            skip_tenant_scope=True
-        )
+    exists = db.session.scalar(  # "Demo-Staff" and "demo-staff" would be told apart by no one
+        sa.select(User.id).where(sa.func.lower(User.login_id) == login_id.lower())
+        .execution_options(skip_tenant_scope=True)
     )
     if exists:
         raise RuleViolation("このログインIDは既に使われています。", field="login_id")
@@ -119,17 +118,23 @@ def onboard_organization(*, kind: OrgKind, name: str, admin_login_id: str, admin
     When ``agent`` is given (an agent onboarding its requester), the requester
     is linked to that agent.
     """
+    if kind == OrgKind.ASSOCIATION:
+        raise RuleViolation("協会の組織は新たに登録できません。", field="kind")
     if agent is not None and (kind != OrgKind.REQUESTER or not agent.kind.is_agent):
         raise RuleViolation("代理人が登録できるのは依頼人の組織だけです。", field="kind")
     if kind in (OrgKind.GYOSEISHOSHI, OrgKind.GYOSEISHOSHI_CORP) and not registration_number:
         raise RuleViolation("行政書士の登録番号を入力してください。", field="registration_number")
+    try:
+        check_login_id(admin_login_id)
+    except RuleViolation as violation:  # the forms call it the first admin's login ID
+        raise RuleViolation(violation.message, field="admin_login_id") from None
     org = Organization(kind=kind, name=name, registration_number=registration_number,
                        address=address, phone=phone, email=email, **bank)
     db.session.add(org)
     db.session.flush()
     save_branch(org, None, name="本店", address=address, kei_manager_name="")
-    role = Role.ASSOCIATION if kind == OrgKind.ASSOCIATION else Role.ADMIN
-    admin, initial = create_user(org, login_id=admin_login_id, display_name=admin_name, role=role)
+    admin, initial = create_user(org, login_id=admin_login_id, display_name=admin_name,
+                                 role=Role.ADMIN)
     if agent is not None:
         link_requester(agent, org)
     audit.record("org_onboarded", target=f"org:{org.id}", kind=kind.value)
@@ -153,6 +158,8 @@ def link_requester(agent: Organization, requester: Organization) -> AgentRequest
 
 
 def set_org_active(org: Organization, active: bool) -> None:
+    if not active and org.kind == OrgKind.ASSOCIATION:
+        raise RuleViolation("協会の組織は利用停止できません(協会職員全員がログインできなくなります)。")
     org.active = active
     audit.record("org_reactivated" if active else "org_suspended", target=f"org:{org.id}")
 
@@ -167,6 +174,18 @@ def save_oss_account(org: Organization, account: OssAccount | None, *, backend: 
     )
     if taken is not None and (account is None or taken != account.id):
         raise RuleViolation("この一括利用者IDは既に登録されています。", field="bulk_user_id")
+    if account is not None and account.backend != backend:
+        raise RuleViolation("OSSの種類は登録後に変更できません。もう一方のOSSの一括利用者IDは、"
+                            "新しいアカウントとして登録してください。", field="backend")
+    same_scope = db.session.scalar(
+        sa.select(OssAccount.id).where(OssAccount.org_id == org.id, OssAccount.backend == backend,
+                                       OssAccount.branch_id.is_(None) if branch_id is None
+                                       else OssAccount.branch_id == branch_id))
+    if same_scope is not None and (account is None or same_scope != account.id):
+        scope = "組織全体" if branch_id is None else "この拠点"
+        raise RuleViolation(f"{scope}で使う{backend.label}の一括利用者アカウントは既に登録されています"
+                            "(申請に使うアカウントは拠点ごとに1つです)。既存のアカウントを編集してください。",
+                            field="branch_id")
     if account is None:
         account = OssAccount(org_id=org.id, backend=backend)
         db.session.add(account)

@@ -31,7 +31,7 @@ def index():
 def export():
     _, period = forms.bind(request.args)
     stamp = jst(utcnow(), "%Y%m%d-%H%M")
-    return Response(_csv(services.compute(period)), mimetype="text/csv; charset=utf-8",
+    return Response(_csv(services.compute(period)), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename=stats-{stamp}.csv"})
 
 

@@ -48,6 +48,7 @@ def test_templates_download(client, tenants):
     resp = client.get("/applications/import/template?procedure=iten&format=csv")
     assert resp.status_code == 200
     assert resp.headers["Content-Disposition"] == 'attachment; filename="ossdesk_iten.csv"'
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert resp.data.decode("utf-8-sig").startswith("申請区分:登録希望日,車両:自動車登録番号(地名)")
     xlsx = client.get("/applications/import/template?procedure=kei_keizoku&format=xlsx")
     assert xlsx.data.startswith(b"PK\x03\x04")

@@ -128,6 +128,7 @@ def test_debit_file(client, tenants, closed):
     login(client, tenants["assoc"])
     resp = client.get("/billing/debit.csv?month=2026-01")
     assert resp.headers["Content-Disposition"] == 'attachment; filename="ossdesk_debit_2026-01.csv"'
+    assert resp.headers["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(resp.get_data().decode("utf-8-sig"))))
     assert rows[0] == list(DEBIT_COLUMNS)
     a, b = tenants["a"], tenants["b"]

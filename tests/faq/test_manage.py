@@ -108,6 +108,16 @@ def test_categories_create_rename_and_duplicate(client, tenants):
     assert "同じ名前のカテゴリが既にあります。" in dup.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("order,message", [("-5", "表示順は0〜100000の数値で入力してください。"),
+                                           ("abc", "無効な整数です。")])
+def test_a_bad_display_order_is_explained_in_japanese(client, tenants, order, message):
+    """The field's own message where it has one, WTForms' Japanese catalogue otherwise."""
+    login(client, tenants["assoc"])
+    page = client.post("/association/faq/categories", data={"name": "順序", "sort_order": order}
+                       ).get_data(as_text=True)
+    assert message in page and "Not a valid" not in page and "Number must" not in page
+
+
 def _notice_form(**overrides):
     form = {"kind": "maintenance", "title": "定期メンテナンス", "body": "システムを停止します。",
             "publish_from": "2026-01-05T09:00", "publish_until": "",

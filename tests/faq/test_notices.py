@@ -73,3 +73,21 @@ def test_outages_between_returns_published_maintenance_windows(app, make_notice)
         (first.id, at(10, 1), at(10, 5)), (second.id, at(20, 22), at(21, 2))]
     assert [o.notice_id for o in outages_between(at(10, 5), at(20, 22))] == []  # ends exclusive
     assert [o.notice_id for o in outages_between(at(21, 1), at(22))] == [second.id]
+
+
+def test_the_banner_follows_the_portal_clock(app, client, make_notice):
+    """Service hours, billing and the banner read one moment: a demo started at another
+    moment (OSSDESK_CLOCK_START) announces that moment's outages, not today's."""
+    from portal import clock
+
+    now = utcnow()
+    make_notice("過ぎた停止", kind=MAINT, outage_start=now - timedelta(days=3),
+                outage_end=now - timedelta(days=3) + timedelta(hours=2),
+                publish_from=now - timedelta(days=10))
+    assert "outage-banner" not in client.get("/login").get_data(as_text=True)
+    clock.set_now(clock.as_utc(now - timedelta(days=3, hours=-1)), app=app)  # inside it
+    try:
+        assert "ただいまメンテナンスのため停止しています" in client.get("/login").get_data(
+            as_text=True)
+    finally:
+        clock.reset(app)

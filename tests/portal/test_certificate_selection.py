@@ -71,9 +71,14 @@ def test_no_eligible_certificate_blocks_the_filing(app, tenants, issuers):
     with pytest.raises(FilingBlocked) as info:
         choose_certificate(tenants["a"].id, NOW)
     assert info.value.code == "no_certificate" and "電子証明書" in info.value.action
+    assert "利用開始日を迎えた証明書が未登録です" in info.value.reason
     put(tenants["a"], issuers.gyoseishoshi, today_jst() + timedelta(days=3))
     with pytest.raises(FilingBlocked):
         choose_certificate(tenants["a"].id, NOW)
+    set_active(put(tenants["a"], issuers.gyoseishoshi, today_jst()), False)
+    with pytest.raises(FilingBlocked) as info:
+        choose_certificate(tenants["a"].id, NOW)
+    assert "利用開始日を迎えた証明書はすべて利用停止中です" in info.value.reason
 
 
 def test_expired_choice_blocks_even_if_an_older_one_is_valid(app, tenants, issuers):
