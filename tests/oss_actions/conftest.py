@@ -3,3 +3,4 @@
 from tests.oss_flow import flow  # noqa: F401
 from tests.oss_flow import flow_authorities  # noqa: F401
 from tests.oss_flow import portal_simulator  # noqa: F401
+from tests.timekeeping import set_clock  # noqa: F401

@@ -10,8 +10,7 @@ from portal.models import ReceiptList
 from tests.conftest import login
 from tests.receipts.helpers import body
 from tests.timekeeping import jst
-from tests.timekeeping import set_clock  # noqa: F401
-from tests.timekeeping import shipped_calendar  # noqa: F401
+from tests.timekeeping import shipped_calendar  # noqa: F401  (autouse: the shipped hours)
 
 NIGHT = jst(2026, 6, 10, 23, 0)
 MORNING = jst(2026, 6, 11, 7, 0)
@@ -19,7 +18,7 @@ CLOSED = "ただいまOSSへの送信・操作はできません"
 
 
 def test_oss_actions_outside_service_hours_are_refused_and_reach_nothing(
-        app, client, tenants, flow, set_clock, shipped_calendar):
+        app, client, tenants, flow, set_clock):
     office = flow.office(tenants["a"], payment_mode=PaymentMode.DIRECT_NATIONAL)
     staff = tenants["a_staff"]
     at_review = flow.until(flow.file(office, staff), "受付審査中")
