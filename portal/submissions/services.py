@@ -149,6 +149,11 @@ def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKi
     return batch
 
 
+def found_nothing(batch: SendBatch) -> bool:
+    """Every id of the batch was unknown to its user (another office's, or none at all)."""
+    return batch.total == 0 and all(r["reason"] == NOT_FOUND for r in batch.refused)
+
+
 def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> None:
     """One PENDING submission and one history event per application (bulk inserts).
 

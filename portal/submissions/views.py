@@ -42,6 +42,10 @@ def send():
         return refusal
     try:
         batch = services.create_send_batch(current_user, ids)
+        if services.found_nothing(batch):  # no batch to show for ids that are not ours
+            db.session.rollback()
+            flash(services.NOT_FOUND, "error")
+            return redirect(url_for("submissions.index"))
         db.session.commit()
     except IntegrityError:
         db.session.rollback()

@@ -11,6 +11,7 @@ from portal.models import ApplicationState
 from portal.models import Branch
 from portal.models import OssAccount
 from portal.models import OssAccountSecret
+from portal.models import SendBatch
 from portal.models import SigningCertificate
 from portal.models import SubmissionKind
 from portal.models.base import utcnow
@@ -123,6 +124,19 @@ def test_admins_and_requesters_cannot_send(app, office, tenants, role):
     assert client.post("/submissions/send", data={"application_id": str(ids[0])}
                        ).status_code == 403
     assert submissions() == []
+
+
+def test_another_offices_ids_leave_no_batch_behind(app, office):
+    point_at(app)
+    mine, theirs = office(app), office(app)
+    ids = theirs.ready(1)
+    client = app.test_client()
+    login(client, mine.staff)
+    resp = client.post("/submissions/send", data={"application_id": [str(ids[0]), "999999"]},
+                       follow_redirects=True)
+    assert "申請データが見つからないか" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(SendBatch.id))) == 0
+    assert submissions() == [] and application(ids[0]).state == ApplicationState.READY
 
 
 def test_sending_needs_the_csrf_token(sqlite_url, office):
