@@ -226,7 +226,8 @@ def _refresh_members(client, list_id: int) -> None:
     from portal.receipts.services import members
 
     try:
-        refresh(client, members(db.session.get(ReceiptList, list_id)))
+        listed = members(db.session.get(ReceiptList, list_id))
+        refresh(client, [m.application for m in listed if not m.refiled])
         db.session.commit()
     except OssError as exc:
         db.session.rollback()

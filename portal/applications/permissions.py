@@ -7,9 +7,10 @@ what a requester handed it, the requester only hands over and follows.
 
 from portal.models import ApplicationState as S
 
-OWN_EDITABLE = frozenset({S.DRAFT, S.READY})
+# 申請エラー: OSS refused the data or the send failed; it is fixed here and sent again.
+OWN_EDITABLE = frozenset({S.DRAFT, S.READY, S.SEND_ERROR})
 REQUEST_OWNER_EDITABLE = frozenset({S.DRAFT, S.RETURNED})
-REQUEST_AGENT_EDITABLE = frozenset({S.REQUESTED, S.READY})
+REQUEST_AGENT_EDITABLE = frozenset({S.REQUESTED, S.READY, S.SEND_ERROR})
 
 
 def _staff(user) -> bool:
@@ -49,3 +50,10 @@ def can_return(user, app) -> bool:
 
 def can_reuse(user, app) -> bool:
     return _staff(user)
+
+
+def edit_refusal(user, app) -> str:
+    """Why ``user`` may not edit ``app`` (shown when the edit page is refused)."""
+    if app.is_request and app.requester_org_id == user.org_id and app.state == S.REQUESTED:
+        return "代理人に依頼中のため編集できません。差戻しを受けると編集できます。"
+    return f"状態が「{app.state.label}」の申請データは編集できません。"

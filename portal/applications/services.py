@@ -235,8 +235,8 @@ def _next_state(user, app: Application, ready: bool) -> S:
         return S.READY
     if app.is_request and app.agent_org_id == user.org_id:
         return S.REQUESTED  # changed by the agent: needs checking again before filing
-    if app.state == S.READY:
-        return S.DRAFT
+    if app.state in (S.READY, S.SEND_ERROR):
+        return S.DRAFT  # changed: checked again before it is sent
     return app.state
 
 

@@ -89,6 +89,7 @@ def _status_part(app_id: int):
 def edit(app_id: int):
     app = get_or_404(Application, app_id)
     if not permissions.can_edit(current_user, app):
+        flash(permissions.edit_refusal(current_user, app), "error")
         return redirect(url_for("applications.show", app_id=app.id))
     spec = svc.spec_of(app)
     return _render_edit(spec, svc.bind_form(spec, app, current_user, from_request=False), app)

@@ -18,6 +18,7 @@ from portal.applications.search_form import tabs_for
 from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationState as S
+from portal.models import ListStatus
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,16 @@ REQUESTER_HINTS = {
     S.REQUESTED: "代理人が確認しています。",
 }
 RECEIPT_LIST = "receipt_list"  # not a state: 受付審査中 and not yet on a 受付番号リスト
+# Lists made but not delivered: their applications wait as long as the list does (the
+# 15-day limit for the documents runs meanwhile). These two lines count lists.
+LISTS = {
+    "receipt_list_unsent": (ListStatus.UNSENT, "未送信の受付番号リスト",
+                            "作成した受付番号リストをOSSへ送信してください。"),
+    "receipt_list_error": (ListStatus.ERROR, "送信エラーの受付番号リスト",
+                           "エラーの理由を確認し、リストを直して送信し直してください。"),
+}
 # The order the lines are shown in, the order work flows.
-AGENT_ORDER = (S.REQUESTED, S.DRAFT, S.READY, S.SEND_ERROR, RECEIPT_LIST,
+AGENT_ORDER = (S.REQUESTED, S.DRAFT, S.READY, S.SEND_ERROR, RECEIPT_LIST, *LISTS,
                S.CORRECTION_REQUESTED, S.PAYMENT_PENDING)
 REQUESTER_ORDER = (S.RETURNED, S.DRAFT, S.REQUESTED)
 
@@ -70,11 +79,15 @@ def _agent_lines(user) -> list[Waiting]:
     from portal.receipts.eligibility import candidates
     from portal.submissions.services import ready_count
 
-    searched = [s for s in AGENT_ORDER if s not in (S.READY, RECEIPT_LIST)]
+    searched = [s for s in AGENT_ORDER if isinstance(s, S) and s != S.READY]
     counts = _state_counts(user, searched)
     lines = []
     for key in AGENT_ORDER:
-        if key == RECEIPT_LIST:
+        if key in LISTS:
+            status, label, hint = LISTS[key]
+            lines.append(Waiting(key, label, _list_count(user, status), hint,
+                                 url_for("receipts.index", status=status.value)))
+        elif key == RECEIPT_LIST:
             lines.append(Waiting(key, "受付番号リスト待ち", len(candidates(user.org_id)),
                                  "受付審査中です。受付番号リストに登録して送信してください。",
                                  url_for("receipts.new")))
@@ -85,6 +98,14 @@ def _agent_lines(user) -> list[Waiting]:
             lines.append(Waiting(key.value, key.label, counts.get(key, 0), HINTS[key],
                                  url_for("applications.index", state=key.value)))
     return lines
+
+
+def _list_count(user, status: ListStatus) -> int:
+    """The office's lists in ``status``, as the list search finds them."""
+    from portal.receipts import search as lists
+
+    found = lists.search(user.org_id, lists.Filters(status=status.value)).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(found.subquery()))
 
 
 def waiting_for(user) -> list[Waiting]:

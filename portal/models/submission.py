@@ -153,6 +153,9 @@ class ReceiptListItem(TenantOwned, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_list_id: Mapped[int] = mapped_column(sa.ForeignKey("receipt_list.id"), index=True)
     application_id: Mapped[int] = mapped_column(sa.ForeignKey("application.id"), index=True)
+    # The filing the list is for: after 再申請 the application has new numbers (0018).
+    receipt_number: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    arrival_number: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
 
     receipt_list: Mapped[ReceiptList] = relationship(back_populates="items")
     application = relationship("Application")

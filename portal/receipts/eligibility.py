@@ -2,8 +2,9 @@
 
 An application is eligible when OSS reports it 受付審査中 with a 受付番号, its
 procedure needs a list (every procedure except 継続検査), the organisation
-files it, and it is not already on a list that is unsent, being sent or sent
-(a list that ended in エラー frees its applications). A list holds the
+files it, and its current filing (受付番号) is not already on a list that is
+unsent, being sent or sent (a list that ended in エラー frees its applications;
+after 再申請 the new 受付番号 needs a list of its own). A list holds the
 applications of one back-end and one OSS account: the account of the
 submission that filed the application.
 """
@@ -56,7 +57,9 @@ def on_a_list(exclude_list_id: int | None = None):
     """Subquery: ids of applications held by a list that is unsent, being sent or sent."""
     query = (sa.select(ReceiptListItem.application_id)
              .join(ReceiptList, ReceiptList.id == ReceiptListItem.receipt_list_id)
-             .where(ReceiptList.status.in_(HOLDING)))
+             .join(Application, Application.id == ReceiptListItem.application_id)
+             .where(ReceiptList.status.in_(HOLDING),
+                    ReceiptListItem.receipt_number == Application.receipt_number))
     if exclude_list_id is not None:
         query = query.where(ReceiptList.id != exclude_list_id)
     return query

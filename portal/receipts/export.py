@@ -35,7 +35,9 @@ def header_rows(rl: ReceiptList) -> list[tuple[str, str]]:
 def row_values(index: int, app) -> list:
     return [index, app.receipt_number, app.arrival_number,
             procedure_label(app.procedure), app.registration_no, app.chassis_no,
-            app.owner_name, app.oss_status]
+            app.owner_name,
+            f"再申請済(現在の受付番号 {app.application.receipt_number})" if app.refiled
+            else app.oss_status]
 
 
 def workbook(rl: ReceiptList, apps) -> bytes:

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 
 from portal.applications.search_form import jst_day_start_utc
 from portal.applications.search_form import parse_date
-from portal.models import Application
 from portal.models import ListStatus
 from portal.models import ReceiptList
 from portal.models import ReceiptListItem
@@ -51,8 +50,7 @@ def search(org_id: int, f: Filters):
         query = query.where(ReceiptList.name.contains(f.name))
     if f.receipt_number:
         holding = (sa.select(ReceiptListItem.receipt_list_id)
-                   .join(Application, Application.id == ReceiptListItem.application_id)
-                   .where(Application.receipt_number == f.receipt_number))
+                   .where(ReceiptListItem.receipt_number == f.receipt_number))
         query = query.where(ReceiptList.id.in_(holding))
     if f.date_from:
         query = query.where(ReceiptList.created_at >= jst_day_start_utc(f.date_from))

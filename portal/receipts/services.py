@@ -65,10 +65,11 @@ def standing(app: Application) -> Standing | None:
     """None when lists do not concern the application (継続検査, or not 受付審査中 yet)."""
     if not specs.get(app.procedure).needs_receipt_list:
         return None
-    holding = db.session.scalar(
+    holding = db.session.scalar(  # a list made for an earlier filing does not hold this one
         sa.select(ReceiptList).join(ReceiptListItem,
                                     ReceiptListItem.receipt_list_id == ReceiptList.id)
-        .where(ReceiptListItem.application_id == app.id)
+        .where(ReceiptListItem.application_id == app.id,
+               ReceiptListItem.receipt_number == app.receipt_number)
         .order_by(ReceiptList.id.desc()).limit(1))
     eligible = bool(app.agent_org_id) and bool(
         eligibility.candidates(app.agent_org_id, [app.id]))
@@ -77,13 +78,32 @@ def standing(app: Application) -> Standing | None:
     return Standing(holding, eligible)
 
 
-def members(rl: ReceiptList) -> list[Application]:
-    """The list's applications, by 受付番号."""
-    return db.session.scalars(
-        sa.select(Application).join(ReceiptListItem,
-                                    ReceiptListItem.application_id == Application.id)
+@dataclass(frozen=True)
+class Member:
+    """An application as its list holds it: the 受付番号 and 到達番号 it was listed with
+    (after 再申請 the application has others); every other attribute is the application's."""
+
+    application: Application
+    receipt_number: str
+    arrival_number: str
+
+    def __getattr__(self, name: str):
+        return getattr(self.application, name)
+
+    @property
+    def refiled(self) -> bool:
+        """The application was filed again since: the list holds an earlier filing."""
+        return self.application.receipt_number != self.receipt_number
+
+
+def members(rl: ReceiptList) -> list[Member]:
+    """The list's applications with the numbers it holds, by 受付番号."""
+    rows = db.session.execute(
+        sa.select(Application, ReceiptListItem.receipt_number, ReceiptListItem.arrival_number)
+        .join(ReceiptListItem, ReceiptListItem.application_id == Application.id)
         .where(ReceiptListItem.receipt_list_id == rl.id)
-        .order_by(Application.receipt_number, Application.id)).all()
+        .order_by(ReceiptListItem.receipt_number, Application.id)).all()
+    return [Member(app, receipt, arrival) for app, receipt, arrival in rows]
 
 
 def _check_selection(found: list, wanted: set[int]) -> None:
@@ -118,7 +138,10 @@ def create_list(user, application_ids, name: str = "") -> ReceiptList:
     db.session.add(rl)
     db.session.flush()
     db.session.add_all(ReceiptListItem(org_id=user.org_id, receipt_list_id=rl.id,
-                                       application_id=c.application.id) for c in found)
+                                       application_id=c.application.id,
+                                       receipt_number=c.application.receipt_number,
+                                       arrival_number=c.application.arrival_number)
+                       for c in found)
     audit.record("receipt_list_created", target=f"receipt_list:{rl.id}", count=len(found))
     return rl
 

@@ -114,6 +114,34 @@ def test_editing_a_ready_application_returns_it_to_draft(client, tenants):
     assert app.payload["poa"]["e_poa"]  # the attached document is kept
 
 
+def test_an_application_in_send_error_is_fixed_and_made_ready_again(client, tenants):
+    """申請エラー —fix→ 申請準備完了: the data OSS refused is corrected in the portal."""
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    app = only_application()
+    fresh().execute(sa.update(Application).values(state=ApplicationState.SEND_ERROR))
+    db.session.commit()
+    page = body(client.get(f"/applications/{app.id}"))
+    assert "申請エラー" in page and f'href="/applications/{app.id}/edit"' in page
+    assert client.get(f"/applications/{app.id}/edit").status_code == 200
+    client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="save"))
+    assert only_application().state == ApplicationState.DRAFT  # changed: checked again
+    client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="ready"))
+    assert only_application().state == ApplicationState.READY
+
+
+def test_an_edit_that_is_not_allowed_says_why(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
+    app = only_application()
+    fresh().execute(sa.update(Application).values(state=ApplicationState.SENDING))
+    db.session.commit()
+    resp = client.get(f"/applications/{app.id}/edit", follow_redirects=True)
+    assert "状態が「送信中」の申請データは編集できません。" in body(resp)
+
+
 def test_scanned_poa_is_refused_and_not_stored(client, tenants):
     login(client, tenants["a_staff"])
     data = form_data(ITEN, action="save")

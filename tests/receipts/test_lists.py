@@ -206,4 +206,58 @@ def test_dashboard_counts_applications_waiting_for_a_list(app, tenants, flow, of
     page = body(client.get("/receipts/new"))
     assert page.count('<tr id="candidate-') == 2
     client.post("/receipts/new", data={"application_id": [first.id, second.id]})
-    assert "receipt_list" not in waiting_lines(body(client.get("/dashboard")))
+    lines = waiting_lines(body(client.get("/dashboard")))
+    assert "receipt_list" not in lines
+    # The list is made but not sent: the home page keeps asking for it until it is.
+    assert lines["receipt_list_unsent"] == (1, "/receipts/?status=unsent")
+    assert body(client.get("/receipts/?status=unsent")).count('<tr id="receipt-list-') == 1
+    (rl,) = lists()
+    client.post(f"/receipts/{rl.id}/send")
+    assert "receipt_list_unsent" not in waiting_lines(body(client.get("/dashboard")))
+    rl.status = ListStatus.ERROR
+    db.session.commit()
+    assert waiting_lines(body(client.get("/dashboard")))["receipt_list_error"] == (
+        1, "/receipts/?status=error")
+
+
+def test_a_refiled_application_needs_a_new_list_and_the_old_list_keeps_its_numbers(
+        app, client, tenants, flow, office):
+    """却下 after the list was sent, then 再申請: the new 受付番号 is a candidate again, and
+    the sent list still shows (and is found by) the number it was sent with."""
+    from tests.pipeline.office import drain
+
+    staff = tenants["a_staff"]
+    filed = at_reception(flow, office, staff, marker="03")  # 却下 during 審査中
+    old_receipt, old_arrival = filed.receipt_number, filed.arrival_number
+    login(client, staff)
+    client.post("/receipts/new", data={"name": "一回目", "application_id": [filed.id]})
+    (first,) = lists()
+    client.post(f"/receipts/{first.id}/send")
+    assert send_receipt_list(first.id) == "sent"
+    flow.portal_action(filed, "documents")
+    flow.until(filed, "却下")
+    assert client.post(f"/applications/{filed.id}/oss/resubmit").status_code == 302
+    drain(app)
+    db.session.refresh(filed)
+    flow.until(filed, "受付審査中")
+    assert filed.receipt_number not in ("", old_receipt)
+
+    page = body(client.get("/receipts/new"))
+    assert f'id="candidate-{filed.id}"' in page
+    show = body(client.get(f"/receipts/{first.id}"))
+    assert f"<td>{old_receipt}</td>" in show and f"<td>{old_arrival}</td>" in show
+    assert f"<td>{filed.receipt_number}</td>" not in show
+    assert f"再申請済(現在の受付番号 {filed.receipt_number})" in show
+    found = body(client.get(f"/receipts/?receipt_number={old_receipt}"))
+    assert f"/receipts/{first.id}" in found
+    assert f"/receipts/{first.id}" not in body(
+        client.get(f"/receipts/?receipt_number={filed.receipt_number}"))
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(f"/receipts/{first.id}/export.xlsx").data))
+    cells = [c for row in sheet.active.iter_rows(values_only=True) for c in row]
+    assert old_receipt in cells and filed.receipt_number not in cells  # only inside the status text
+
+    resp = client.post("/receipts/new", data={"name": "二回目", "application_id": [filed.id]})
+    assert resp.status_code == 302
+    second = next(rl for rl in lists() if rl.id != first.id)
+    assert [i.receipt_number for i in second.items] == [filed.receipt_number]
+    assert "受付番号リスト No.{}".format(second.id) in body(client.get(f"/applications/{filed.id}"))
