@@ -72,6 +72,24 @@ def electronic_inspection_evidence(s: Subject):
                "紙の自賠責保険証明書では申請できません。")
 
 
+NEW_VEHICLE_EVIDENCE = (
+    ("completion_cert", "完成検査終了証", "自動車メーカー等が登録した電子の完成検査終了証"),
+    ("transfer_cert", "譲渡証明書", "電子の譲渡証明書"),
+    ("jibaiseki", "自賠責保険(共済)", "電子化された自賠責保険(共済)の証明"),
+)
+
+
+@rule("electronic_new_vehicle_evidence", "完成検査終了証・譲渡証明書・自賠責の電子化")
+def electronic_new_vehicle_evidence(s: Subject):
+    """A new vehicle is filed on its electronic 完成検査終了証, 譲渡証明書 and 自賠責, which
+    OSS looks up by 車台番号; only the 委任状 and 印鑑証明書 may be paper (hybrid)."""
+    for key, label, wanted in NEW_VEHICLE_EVIDENCE:
+        if s.spec.has_field("evidence", key) and s.text("evidence", key) == "paper":
+            yield ("evidence", key,
+                   f"紙の{label}では{s.spec.name}をOSSで申請できません({wanted}が必要です)。"
+                   "紙で提出できるのはハイブリッド申請の委任状・印鑑証明書だけです。")
+
+
 @rule("weight_tax_refund", "自動車重量税の還付")
 def weight_tax_refund(s: Subject):
     """Filings with a 自動車重量税 refund are not accepted."""

@@ -11,7 +11,8 @@ KEI_SHINSHA_SHINKI = s.kei_procedure(
     "kei_shinsha_shinki", "新車新規検査",
     summary="軽自動車の新車の新規検査を申請します(拠点の軽証明書等管理業者名が必要)。",
     sections=(s.vehicle_new(), s.OWNER, s.USER, s.BASE, s.usage(), s.EVIDENCE_KEI_NEW),
-    rules=(rules.kei_manager_name, rules.business_vehicle_liaison, rules.government_vehicle),
+    rules=(rules.kei_manager_name, rules.business_vehicle_liaison, rules.government_vehicle,
+           rules.electronic_new_vehicle_evidence),
 )
 
 KEI_KEIZOKU = s.kei_procedure(

@@ -8,7 +8,7 @@ SHINSHA_SHINKI = s.registered_procedure(
     summary="型式指定車の新車を登録し、新規検査・保管場所証明・税申告をまとめて申請します。",
     sections=(s.filing(hybrid=True), s.vehicle_new(), *s.PARTIES_AND_PLACES, s.usage(),
               s.EVIDENCE_NEW, s.POA, s.TAX),
-    rules=rules.COMMON,
+    rules=(*rules.COMMON, rules.electronic_new_vehicle_evidence),
     hybrid_allowed=True,
 )
 

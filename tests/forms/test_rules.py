@@ -68,6 +68,20 @@ def test_paper_safety_certificate_is_refused(code):
     assert issue.field == "safety_cert"
 
 
+@pytest.mark.parametrize("code,key", [("shinsha_shinki", "completion_cert"),
+                                      ("shinsha_shinki", "transfer_cert"),
+                                      ("shinsha_shinki", "jibaiseki"),
+                                      ("kei_shinsha_shinki", "completion_cert"),
+                                      ("kei_shinsha_shinki", "jibaiseki")])
+def test_a_new_vehicle_is_filed_on_electronic_evidence_only(code, key):
+    (issue,) = refusals(subject(code, {f"evidence.{key}": "paper"}),
+                        rules.electronic_new_vehicle_evidence)
+    assert issue.field == key and "OSSで申請できません" in issue.message
+    assert "ハイブリッド申請の委任状・印鑑証明書だけ" in issue.message
+    assert rules.electronic_new_vehicle_evidence in get(code).rules
+    assert refusals(subject(code, {}), rules.electronic_new_vehicle_evidence) == []
+
+
 @pytest.mark.parametrize("code", ["chuko_shinki", "keizoku", "kei_keizoku"])
 def test_paper_jibaiseki_is_refused(code):
     (issue,) = refusals(subject(code, {"evidence.jibaiseki": "paper"}),
@@ -219,7 +233,7 @@ def test_registered_vehicles_do_not_need_the_kei_name():
 
 
 def test_every_rule_is_registered_once_with_a_title():
-    assert len(rules.REGISTRY) == 11
+    assert len(rules.REGISTRY) == 12
     for code, rule in rules.REGISTRY.items():
         assert rule.code == code and rule.title
 
