@@ -14,6 +14,7 @@ from forms import importer
 from forms.rules import attachment_pending
 from forms.specs import get as get_spec
 from portal import audit
+from portal.applications import duplicates
 from portal.applications.services import event_values
 from portal.applications.services import filing_branch
 from portal.applications.services import kei_manager_name
@@ -92,6 +93,8 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
                                      full_width=batch.to_full_width, progress=progress)
     except importer.ImportFileError as exc:
         return _finish(batch, ImportStatus.FAILED, message=exc.message)
+    if batch.mark_ready and user.organization.kind.is_agent:  # rows filed as they come in
+        duplicates.check_rows(user.org_id, spec.code, result.rows, chassis_header(spec))
     _store_errors(batch, result)
     if result.invalid and not batch.valid_only:
         return _finish(batch, ImportStatus.REFUSED)
@@ -112,6 +115,12 @@ def import_valid_rows(batch: ImportBatch) -> ImportBatch:
     batch.status = ImportStatus.PENDING
     db.session.commit()
     return run_batch(batch.id)
+
+
+def chassis_header(spec) -> str:
+    """The import column of the 車台番号 (where a duplicate's message goes)."""
+    return next((c.header for c in importer.columns(spec)
+                 if (c.section.key, c.spec.key) == ("vehicle", "chassis_no")), "")
 
 
 def _store_errors(batch: ImportBatch, result) -> None:

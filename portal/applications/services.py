@@ -18,6 +18,7 @@ from forms import specs
 from forms.generate import form_class
 from forms.spec import ProcedureSpec
 from forms.spec import field_name
+from portal.applications import duplicates
 from portal.applications import permissions
 from portal.extensions import db
 from portal.models import Application
@@ -222,6 +223,8 @@ def save_form(user, app: Application, form, files, *, ready: bool = False) -> Ou
     if ready:
         outcome.issues = checks.check(checks.Subject(spec_of(app), payload,
                                                      **context_for(app, user)))
+        if not outcome.issues and (twin := duplicates.check_application(app)) is not None:
+            outcome.issues = [twin]
         outcome.ready = not outcome.issues and upload_error is None
     app.state = _next_state(user, app, outcome.ready)
     kind = "ready" if outcome.ready else (

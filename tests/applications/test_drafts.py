@@ -132,6 +132,30 @@ def test_an_application_in_send_error_is_fixed_and_made_ready_again(client, tena
     assert only_application().state == ApplicationState.READY
 
 
+def test_a_second_application_for_the_same_vehicle_is_not_made_ready(client, tenants):
+    """Same 車台番号 and procedure while the first is ready (or filed): refused at the
+    field; another procedure for the vehicle, or after the first is 却下, is not."""
+    login(client, tenants["a_staff"])
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    first = only_application()
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    resp = client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    page = body(resp)
+    assert f"同じ車台番号の移転登録が既にあります(No.{first.id}、申請準備完了)" in page
+    field = page[page.index('id="vehicle__chassis_no"'):]
+    assert "同じ車台番号の移転登録" in field[:2500]  # next to the 車台番号
+    apps = fresh().scalars(sa.select(Application).order_by(Application.id)).all()
+    assert [a.state for a in apps] == [ApplicationState.READY, ApplicationState.DRAFT]
+    db.session.execute(sa.update(Application).where(Application.id == first.id)
+                       .values(state=ApplicationState.REJECTED))
+    db.session.commit()
+    client.post(f"/applications/{apps[1].id}/edit", data=form_data(ITEN, action="ready"))
+    assert fresh().get(Application, apps[1].id).state == ApplicationState.READY
+
+
 def test_an_edit_that_is_not_allowed_says_why(client, tenants):
     login(client, tenants["a_staff"])
     client.post(NEW + "iten", data=form_data(ITEN, action="save"))

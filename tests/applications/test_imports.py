@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from forms import specs
 from portal.models import ApplicationEvent
 from portal.models import ApplicationState
+from portal.extensions import db
 from portal.models import ImportBatch
 from portal.models import ImportStatus
 from portal.models import JobRun
@@ -217,6 +218,38 @@ def test_rows_can_be_imported_ready_to_send(client, tenants):
     assert [a.state for a in applications()] == [ApplicationState.READY] * 3
     events = fresh().scalars(sa.select(ApplicationEvent.to_state)).all()
     assert events == ["ready"] * 3
+
+
+def test_the_same_vehicle_is_not_filed_twice_by_import(client, tenants):
+    """Importing the same file again (ready to send) is refused row by row, as is a row
+    repeating an earlier row's 車台番号; the first import's applications are untouched."""
+    keizoku = specs.get("keizoku")
+    payloads = []
+    for i in range(2):
+        payload = example_payload(keizoku)
+        payload["vehicle"]["chassis_no"] = f"ZVW30-{3000000 + i}"
+        payloads.append(payload)
+    login(client, tenants["a_staff"])
+    data = csv_bytes(import_rows(keizoku, payloads))
+    upload(client, data, code="keizoku", mark_ready=True)
+    first, second = applications()
+    fresh().execute(sa.delete(ImportBatch))
+    db.session.commit()
+    resp = upload(client, csv_bytes(import_rows(keizoku, payloads + payloads[:1])),
+                  code="keizoku", mark_ready=True)
+    html = body(client.get(resp.headers["Location"]))
+    assert html.count("同じ車台番号の継続検査が既にあります(No.") == 3
+    assert html.count(f"(No.{first.id}、申請準備完了)") == 2
+    assert html.count(f"(No.{second.id}、申請準備完了)") == 1
+    assert len(applications()) == 2  # nothing imported: the whole file was refused
+    fresh().execute(sa.delete(ImportBatch))
+    db.session.commit()
+    fresh_rows = [dict(p, vehicle={**p["vehicle"], "chassis_no": "ZVW30-3999999"})
+                  for p in payloads]
+    resp = upload(client, csv_bytes(import_rows(keizoku, fresh_rows)), code="keizoku",
+                  mark_ready=True)
+    html = body(client.get(resp.headers["Location"]))
+    assert "2行目と同じ車台番号です。" in html and len(applications()) == 2
 
 
 def test_rows_waiting_for_an_attachment_stay_drafts(client, tenants):
