@@ -101,6 +101,11 @@ class ProcedureSpec:
         return self.backend == "kei"
 
     @property
+    def label(self) -> str:
+        """The name as lists show it: kei procedures marked (軽) (継続検査 exists for both)."""
+        return self.name + ("(軽)" if self.is_kei else "")
+
+    @property
     def backend_label(self) -> str:
         return {"mlit": "登録車(国土交通省OSS)", "kei": "軽自動車(軽自動車OSS)"}[self.backend]
 

@@ -58,8 +58,8 @@ DATE_MESSAGE = "日付は「2026-01-31」の形で入力してください。"
 
 
 def procedure_label(spec) -> str:
-    """A procedure's name as lists show it: kei procedures marked (軽)."""
-    return spec.name + ("(軽)" if spec.is_kei else "")
+    """A procedure's name as lists show it (``ProcedureSpec.label``)."""
+    return spec.label
 
 
 def procedure_options() -> list[tuple[str, str]]:

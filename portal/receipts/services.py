@@ -44,8 +44,7 @@ def new_key() -> str:
 
 
 def procedure_label(code: str) -> str:
-    spec = specs.get(code)
-    return spec.name + ("(軽)" if spec.is_kei else "")
+    return specs.get(code).label
 
 
 def account_of(rl: ReceiptList) -> OssAccount:

@@ -28,6 +28,21 @@ def test_the_send_page_lists_what_can_be_sent(app, office):
     assert "申請データ送信" in client.get("/dashboard").get_data(as_text=True)  # staff menu
 
 
+def test_kei_rows_are_marked_on_the_send_and_progress_pages(app, office, sim):
+    """継続検査 exists for both back-ends: a kei row says (軽) wherever it is listed."""
+    point_at(app, sim)
+    shop = office(app)
+    kei = shop.ready(1, procedure="kei_keizoku")
+    client = app.test_client()
+    login(client, shop.staff)
+    assert "<td>継続検査(軽)</td>" in client.get("/submissions/").get_data(as_text=True)
+    url = _batch_url(client.post("/submissions/send", data={"application_id": kei}))
+    progress_url = re.search(r'hx-get="([^"]+)"', client.get(url).get_data(as_text=True)
+                             ).group(1).replace("&amp;", "&")
+    partial = client.get(progress_url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "<td>継続検査(軽)</td>" in partial
+
+
 def test_progress_polls_once_per_page_until_every_row_is_final(app, office, sim):
     point_at(app, sim)
     shop = office(app)
