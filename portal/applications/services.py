@@ -223,6 +223,8 @@ def save_form(user, app: Application, form, files, *, ready: bool = False) -> Ou
     if ready:
         outcome.issues = checks.check(checks.Subject(spec_of(app), payload,
                                                      **context_for(app, user)))
+        if upload_error:  # the refused file is the one problem with the 電子委任状
+            outcome.issues = [i for i in outcome.issues if (i.section, i.field) != ("poa", "e_poa")]
         if not outcome.issues and (twin := duplicates.check_application(app)) is not None:
             outcome.issues = [twin]
         outcome.ready = not outcome.issues and upload_error is None

@@ -174,6 +174,13 @@ def test_scanned_poa_is_refused_and_not_stored(client, tenants):
     assert "【電子委任状】添付されたのはJPEG画像です" in body(resp)
     assert "e_poa" not in only_application().payload["poa"]
 
+    data = form_data(ITEN, action="ready")  # the full check says it once, not twice
+    data["poa__e_poa"] = (io.BytesIO(b"%PDF-1.7 scan"), "inin.pdf")
+    page = body(client.post(f"/applications/{only_application().id}/edit", data=data,
+                            content_type="multipart/form-data"))
+    assert "添付されたのはPDFファイルです" in page and "電子委任状が添付されていません" not in page
+    assert "1件の問題があります" in page
+
 
 def test_kei_ready_needs_the_branch_manager_name(client, tenants):
     from portal.models import Branch
