@@ -25,7 +25,7 @@ from portal.models.base import utcnow
 from portal.templating import jst
 
 SEND_ENDPOINT = "submissions.send"
-PAGES = ("index", "show", "rows", "export_csv", "export_xlsx", "status_part")
+PAGES = ("index", "show", "rows", "export_csv", "export_xlsx", "status_part", "summary_part")
 
 
 def endpoints() -> dict[str, str]:

@@ -71,6 +71,25 @@ def admin_status_part(app_id: int):
     return _status_part(app_id)
 
 
+@bp.get("/applications/<int:app_id>/summary")
+@policy("staff")
+def summary_part(app_id: int):
+    return _summary_part(app_id)
+
+
+@bp.get("/admin/applications/<int:app_id>/summary")
+@policy("admin")
+def admin_summary_part(app_id: int):
+    return _summary_part(app_id)
+
+
+def _summary_part(app_id: int):
+    """The head card (state, buttons), reloaded when the status part announces a change."""
+    app = get_or_404(Application, app_id)
+    return render_template("applications/_summary.html", app=app, spec=svc.spec_of(app),
+                           perms=permissions, endpoints=endpoints())
+
+
 def _status_part(app_id: int):
     """The detail page's status part; 204 while unchanged, no trigger once terminal."""
     version = live.detail_version(app_id)  # None: not visible, answered by get_or_404

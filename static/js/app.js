@@ -31,9 +31,11 @@ document.addEventListener("DOMContentLoaded", () => {
 });
 
 // Parts of a page that follow an event another part announces (HX-Trigger), without polling:
-// each element with data-refresh-on="<event>" is reloaded from its data-refresh-url.
+// each element with data-refresh-on="<event>" is reloaded from its data-refresh-url. Each
+// request is its element's own (source): htmx queues requests per source element, and
+// without one they all shared the body, so only the first part was reloaded.
 document.addEventListener("application-status-changed", (event) => {
   document.querySelectorAll(`[data-refresh-on="${event.type}"]`).forEach((el) => {
-    htmx.ajax("GET", el.dataset.refreshUrl, { target: el, swap: "outerHTML" });
+    htmx.ajax("GET", el.dataset.refreshUrl, { source: el, target: el, swap: "outerHTML" });
   });
 });

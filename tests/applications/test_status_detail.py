@@ -176,6 +176,20 @@ def test_the_status_part_refreshes_until_terminal(client, tenants):
     assert "hx-trigger" not in body(client.get(f"/applications/{app.id}"))
 
 
+def test_the_head_card_follows_a_status_change(client, tenants):
+    """State and state-bound buttons live in the head card, which reloads on the status
+    part's change event (no polling of its own): 却下 shows 却下 there without a reload."""
+    app = filed(tenants["a_staff"], "iten", S.UNDER_REVIEW, oss_status="審査中")
+    html = body(client.get(f"/applications/{app.id}"))
+    url = f"/applications/{app.id}/summary"
+    assert (f'id="application-{app.id}-summary" data-refresh-on="application-status-changed" '
+            f'data-refresh-url="{url}"') in html
+    move(app, S.REJECTED, oss_status="却下")
+    part = body(client.get(url, headers={"HX-Request": "true"}))
+    assert "<html" not in part and "<tr><th>状態</th><td>却下</td></tr>" in part
+    assert 'data-refresh-on="application-status-changed"' in part  # stays refreshable
+
+
 def test_a_draft_does_not_poll(client, tenants):
     app = filed(tenants["a_staff"], "iten", S.DRAFT)
     assert status_url(body(client.get(f"/applications/{app.id}")), app.id) is None

@@ -124,6 +124,8 @@ def test_create_send_list_and_complete_in_the_browser(served_db, running, page, 
     page.goto(f"{base}/applications/{app_id}")
     page.evaluate("window.__stayed = true")
     expect(page.locator("#app-oss-status")).to_contain_text("手続完了", timeout=30_000)
+    summary = page.locator(f"#application-{app_id}-summary")  # the head card follows too
+    expect(summary.locator("tr").first).to_contain_text("手続完了", timeout=10_000)
     assert page.evaluate("window.__stayed === true")
     expect(page.locator(f"#oss-receipt-list-{app_id}")).to_contain_text("送信済")
     assert blocked == []
