@@ -90,6 +90,22 @@ def electronic_new_vehicle_evidence(s: Subject):
                    "紙で提出できるのはハイブリッド申請の委任状・印鑑証明書だけです。")
 
 
+@rule("dismantling_dates", "解体の日付")
+def dismantling_dates(s: Subject):
+    """A vehicle is dismantled before the dismantling is reported: 解体の日付 is on or
+    before the 解体報告記録日 (dates as YYYY-MM-DD; a malformed one is its field's problem)."""
+    dismantled, reported = s.text("registration", "cause_date"), s.text(
+        "deregistration", "dismantling_date")
+    if _is_day(dismantled) and _is_day(reported) and dismantled > reported:
+        yield ("registration", "cause_date",
+               f"解体の日付({dismantled})が解体報告記録日({reported})より後になっています。"
+               "自動車リサイクルシステムの解体報告の内容を確認してください。")
+
+
+def _is_day(text: str) -> bool:
+    return len(text) == 10 and text[4] == text[7] == "-" and text.replace("-", "").isdigit()
+
+
 @rule("weight_tax_refund", "自動車重量税の還付")
 def weight_tax_refund(s: Subject):
     """Filings with a 自動車重量税 refund are not accepted."""

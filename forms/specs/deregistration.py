@@ -12,8 +12,8 @@ COMPOUND = (*SINGLE, rules.business_use_in_compound)
 
 
 def _spec(code: str, name: str, summary: str, sections: tuple, *, compound: bool = False,
-          transfer: bool = False) -> ProcedureSpec:
-    chosen = COMPOUND if compound else SINGLE
+          transfer: bool = False, extra_rules: tuple = ()) -> ProcedureSpec:
+    chosen = (*(COMPOUND if compound else SINGLE), *extra_rules)
     return s.registered_procedure(
         code, name, family="deregistration", summary=summary,
         sections=(s.vehicle_registered(), *sections, s.POA, s.TAX),
@@ -30,6 +30,7 @@ ICHIJI_MASSHO = _spec(
 EIKYU_MASSHO = _spec(
     "eikyu_massho", "永久抹消登録", "解体(リサイクル)を終えた自動車の登録を抹消します。",
     (s.registration(EIKYU_CAUSES, date_label="解体の日付"), s.deregistration(dismantled=True)),
+    extra_rules=(rules.dismantling_dates,),
 )
 ITEN_ICHIJI_MASSHO = _spec(
     "iten_ichiji_massho", "移転一時抹消登録", "移転登録と一時抹消登録を一度に申請します(複合申請)。",

@@ -13,6 +13,20 @@ KATAKANA = frozenset(chr(c) for c in range(0x30A1, 0x30F7)) | frozenset("ー・�
 HIRAGANA = frozenset(chr(c) for c in range(0x3041, 0x3097))
 
 
+def _half_width_runs(value: str, longest: int = 12) -> list[str]:
+    """The half-width stretches of ``value`` as typed (「2-1-3」, not its characters),
+    spaces around them left out."""
+    runs, current = [], ""
+    for ch in value + "\n":
+        if ch != "\n" and jis.is_half_width(ch):
+            current += ch
+            continue
+        if current.strip() and current.strip() not in runs:
+            runs.append(current.strip())
+        current = ""
+    return [run[:longest] for run in runs]
+
+
 class JisX0208(Validator):
     """Full-width JIS X 0208 characters only (names and addresses)."""
 
@@ -21,10 +35,10 @@ class JisX0208(Validator):
         converted = jis.to_full_width(value) if half else jis.normalise(value)
         problems = []
         if half:
-            sample = "".join(dict.fromkeys(half))[:5]
+            runs = _half_width_runs(value)
+            what = f"半角文字(「{'」「'.join(runs[:3])}」)" if runs else "半角スペース"
             problems.append(
-                f"半角文字(「{sample}」)は使えません。全角で入力してください"
-                f"(全角にすると「{converted}」)。"
+                f"{what}は使えません。全角で入力してください(全角にすると「{converted}」)。"
             )
         bad = jis.outside(converted)
         if bad:

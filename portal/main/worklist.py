@@ -36,6 +36,7 @@ HINTS = {
     S.DRAFT: "入力を終えて申請準備完了にしてください。",
     S.READY: "申請データ送信から送信してください。",
     S.SEND_ERROR: "理由を確認し、直してから送信し直してください。",
+    S.LIST_SENT: "受付から15日以内に書類を窓口へ提出してください(受付の古い順に表示)。",
     S.CORRECTION_REQUESTED: "補正の内容を確認し、OSSポータルで補正してください。",
     S.PAYMENT_PENDING: "手数料・税の納付を確認してください。",
 }
@@ -55,7 +56,7 @@ LISTS = {
 }
 # The order the lines are shown in, the order work flows.
 AGENT_ORDER = (S.REQUESTED, S.DRAFT, S.READY, S.SEND_ERROR, RECEIPT_LIST, *LISTS,
-               S.CORRECTION_REQUESTED, S.PAYMENT_PENDING)
+               S.LIST_SENT, S.CORRECTION_REQUESTED, S.PAYMENT_PENDING)
 REQUESTER_ORDER = (S.RETURNED, S.DRAFT, S.REQUESTED)
 
 
@@ -94,10 +95,30 @@ def _agent_lines(user) -> list[Waiting]:
         elif key == S.READY:  # the send page's own count: what 「すべてを送信」 sends
             lines.append(Waiting(key.value, key.label, ready_count(user), HINTS[key],
                                  url_for("submissions.index")))
+        elif key == S.LIST_SENT:  # documents due at the counter: the oldest first
+            lines.append(Waiting(key.value, "書類の提出待ち", counts.get(key, 0),
+                                 HINTS[key] + _oldest(user, key),
+                                 url_for("applications.index", state=key.value,
+                                         sort="accepted_at", dir="asc")))
         else:
             lines.append(Waiting(key.value, key.label, counts.get(key, 0), HINTS[key],
                                  url_for("applications.index", state=key.value)))
     return lines
+
+
+def _oldest(user, state: S) -> str:
+    """「最も古い受付は N 日前」 for the applications waiting in ``state`` (Japan days)."""
+    from portal import clock
+    from portal.templating import JST
+
+    where = search.conditions(user, Criteria(tab=tabs_for(user)[0]))
+    first = db.session.scalar(sa.select(sa.func.min(Application.accepted_at)).where(*where)
+                              .where(Application.state == state.value))
+    if first is None:
+        return ""
+    days = (clock.now().astimezone(JST).date()
+            - clock.as_utc(first).astimezone(JST).date()).days
+    return f"最も古い受付は{days}日前です。"
 
 
 def _list_count(user, status: ListStatus) -> int:

@@ -1,5 +1,6 @@
 """Helpers for application tests."""
 
+import html as html_module
 import re
 
 import sqlalchemy as sa
@@ -24,6 +25,7 @@ def applications() -> list[Application]:
 
 def waiting_lines(html: str) -> dict[str, tuple[int, str]]:
     """{line id: (count, link)} of the dashboard's 「対応が必要な申請」 table."""
-    return {key: (int(count.replace(",", "")), href) for key, href, count in re.findall(
+    return {key: (int(count.replace(",", "")), html_module.unescape(href))
+            for key, href, count in re.findall(
         r'<tr id="waiting-([a-z_]+)">\s*<td><a href="([^"]+)">[^<]+</a></td>\s*'
         r'<td class="num">([\d,]+)件</td>', html)}

@@ -2,8 +2,10 @@
 applications (never another office's), each the number the linked page then shows."""
 
 import re
+from datetime import timedelta
 
 from portal.models import ApplicationState as S
+from portal.models.base import utcnow
 from tests.applications.filed import filed
 from tests.applications.helpers import body
 from tests.applications.helpers import waiting_lines
@@ -16,6 +18,9 @@ def test_agent_staff_sees_what_waits_and_the_pages_agree(db_app, tenants):
                      (S.CORRECTION_REQUESTED, 1), (S.COMPLETED, 4), (S.UNDER_REVIEW, 2)):
         for _ in range(n):
             filed(staff, "keizoku", state)
+    for days in (12, 3):  # lists sent: the documents are due at the counter
+        filed(staff, "iten", S.LIST_SENT, oss_status="受付審査中",
+              accepted_at=utcnow() - timedelta(days=days, hours=1))
     filed(tenants["r_staff"], "iten", S.REQUESTED, agent=tenants["a"])  # handed over to a
     filed(tenants["r_staff"], "iten", S.DRAFT)  # r's own draft, not handed over yet
     for state in (S.DRAFT, S.SEND_ERROR, S.READY, S.REQUESTED):  # office b's work
@@ -25,8 +30,12 @@ def test_agent_staff_sees_what_waits_and_the_pages_agree(db_app, tenants):
 
     lines = waiting_lines(body(client.get("/dashboard")))
     assert {k: count for k, (count, _) in lines.items()} == {
-        "requested": 1, "draft": 2, "ready": 3, "send_error": 1, "correction_requested": 1}
-    assert list(lines) == ["requested", "draft", "ready", "send_error", "correction_requested"]
+        "requested": 1, "draft": 2, "ready": 3, "send_error": 1, "list_sent": 2,
+        "correction_requested": 1}
+    assert list(lines) == ["requested", "draft", "ready", "send_error", "list_sent",
+                           "correction_requested"]
+    assert lines["list_sent"][1] == "/applications?state=list_sent&sort=accepted_at&dir=asc"
+    assert "最も古い受付は12日前です。" in body(client.get("/dashboard"))
     for key, (count, href) in lines.items():
         page = body(client.get(href))
         if key == "ready":  # the send page, whose 「すべてを送信」 sends exactly these

@@ -58,6 +58,18 @@ def test_half_width_is_offered_its_full_width_form():
     assert "「ヤマダ　タロウ」" in message
 
 
+@pytest.mark.parametrize("typed,quoted", [
+    ("東京都千代田区霞が関2-1-3", "「2-1-3」"), ("shinagawa", "「shinagawa」"),
+    ("ﾔﾏﾀﾞ 太郎 abc", "「ﾔﾏﾀﾞ」「abc」")])
+def test_the_half_width_part_is_quoted_as_typed(typed, quoted):
+    assert f"半角文字({quoted})は使えません" in check(typed)
+
+
+def test_a_half_width_space_alone_is_named():
+    assert check("山田 太郎") == (
+        "半角スペースは使えません。全角で入力してください(全角にすると「山田　太郎」)。")
+
+
 def test_every_substitute_is_in_the_table():
     for ch, sub in jis.SUBSTITUTES.items():
         assert ch not in jis.JIS_X_0208

@@ -82,6 +82,19 @@ def test_a_new_vehicle_is_filed_on_electronic_evidence_only(code, key):
     assert refusals(subject(code, {}), rules.electronic_new_vehicle_evidence) == []
 
 
+def test_a_vehicle_is_dismantled_before_the_dismantling_is_reported():
+    late = subject("eikyu_massho", {"registration.cause_date": "2025-04-10",
+                                    "deregistration.dismantling_date": "2025-04-01"})
+    (issue,) = refusals(late, rules.dismantling_dates)
+    assert issue.field == "cause_date" and "解体報告記録日(2025-04-01)より後" in issue.message
+    for day in ("2025-04-01", "2025-03-20", "2025/04/20"):  # same day, before, malformed
+        assert refusals(subject("eikyu_massho", {"registration.cause_date": day,
+                                                 "deregistration.dismantling_date":
+                                                     "2025-04-01"}),
+                        rules.dismantling_dates) == []
+    assert rules.dismantling_dates in get("eikyu_massho").rules
+
+
 @pytest.mark.parametrize("code", ["chuko_shinki", "keizoku", "kei_keizoku"])
 def test_paper_jibaiseki_is_refused(code):
     (issue,) = refusals(subject(code, {"evidence.jibaiseki": "paper"}),
@@ -233,7 +246,7 @@ def test_registered_vehicles_do_not_need_the_kei_name():
 
 
 def test_every_rule_is_registered_once_with_a_title():
-    assert len(rules.REGISTRY) == 12
+    assert len(rules.REGISTRY) == 13
     for code, rule in rules.REGISTRY.items():
         assert rule.code == code and rule.title
 
