@@ -80,7 +80,8 @@ def deposit(org: Organization, data: bytes, password: str, start: date | None,
 
     :raises CertificateRejected: not PKCS#12, wrong password, unusable key,
         untrusted or wrong type (My Number cards always), expired, already
-        deposited, or a 利用開始日 outside the validity period.
+        deposited (here or by another organisation), or a 利用開始日 outside the
+        validity period.
     """
     if org.kind == OrgKind.ASSOCIATION:
         raise _refuse(org, "協会の組織には証明書を登録できません。", "file", "association")
@@ -98,6 +99,13 @@ def deposit(org: Organization, data: bytes, password: str, start: date | None,
         SigningCertificate.org_id == org.id, SigningCertificate.fingerprint == fingerprint))
     if exists:
         raise _refuse(org, "この証明書は既に登録されています。", "file", "duplicate")
+    elsewhere = db.session.scalar(  # one holder's certificate signs for one organisation
+        sa.select(SigningCertificate.id).where(SigningCertificate.org_id != org.id,
+                                               SigningCertificate.fingerprint == fingerprint)
+        .execution_options(skip_tenant_scope=True))
+    if elsewhere:
+        raise _refuse(org, "この証明書は別の組織で登録されています。証明書の名義を確認し、"
+                      "協会にお問い合わせください。", "file", "registered_elsewhere")
     cn = material.cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
     row = SigningCertificate(
         org_id=org.id, role=CertRole.REQUESTER if org.kind == OrgKind.REQUESTER else CertRole.AGENT,

@@ -104,6 +104,18 @@ def test_expired_duplicate_and_association_are_refused(app, tenants, issuers):
         deposit(tenants["k"], data, PASSWORD, None, None)
 
 
+def test_a_certificate_signs_for_one_organisation_only(app, tenants, issuers, make_org):
+    """The same file deposited by a second office would let it sign as the first."""
+    _, data = p12(issuers.gyoseishoshi)
+    deposit(tenants["a"], data, PASSWORD, None, None)
+    other = make_org(OrgKind.GYOSEISHOSHI, "別の行政書士事務所")
+    with pytest.raises(CertificateRejected, match="別の組織で登録されています") as info:
+        deposit(other, data, PASSWORD, None, None)
+    assert info.value.field == "file"
+    assert db.session.scalar(sa.select(sa.func.count(SigningCertificate.id)).where(
+        SigningCertificate.org_id == other.id).execution_options(skip_tenant_scope=True)) == 0
+
+
 def test_start_date_must_lie_in_the_validity_period(app, tenants, issuers):
     leaf, data = p12(issuers.gyoseishoshi, days_valid=100)
     with pytest.raises(CertificateRejected) as info:
