@@ -57,8 +57,8 @@ class JstDateTimeField(DateTimeLocalField):
 
 class CategoryForm(Form):
     name = StringField("カテゴリ名", [DataRequired(REQUIRED), Length(max=80)])
-    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)], default=0,
-                              description="小さい順に表示します。")
+    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
+                              default=0, description="小さい順に表示します。")
 
 
 class EntryForm(Form):

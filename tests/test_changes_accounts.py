@@ -99,7 +99,8 @@ def test_a_change_that_changes_nothing_is_refused(client, tenants):
     db.session.commit()
     resp = client.post("/admin/organization/changes", data={
         "kind": "bank_account", "bank_account_type": "普通"})
-    assert "変更後の内容を入力してください(現在の登録内容と同じです)。" in resp.get_data(as_text=True)
+    assert "変更後の内容を入力してください(現在の登録内容と同じです)。" in resp.get_data(
+        as_text=True)
     assert db.session.scalar(sa.select(sa.func.count(ChangeRequest.id))) == 0
     client.post("/admin/organization/changes", data={
         "kind": "bank_account", "bank_account_type": "当座"})

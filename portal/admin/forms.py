@@ -73,6 +73,7 @@ class OssAccountForm(Form):
 class RequesterOnboardForm(Form):
     name = StringField("依頼人の名称", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
-    phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
+    phone = StringField("電話番号", [Optional(), Regexp(
+        r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
     admin_login_id = StringField("管理者ログインID", [DataRequired(REQUIRED), Length(max=40)])
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])

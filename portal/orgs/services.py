@@ -159,7 +159,8 @@ def link_requester(agent: Organization, requester: Organization) -> AgentRequest
 
 def set_org_active(org: Organization, active: bool) -> None:
     if not active and org.kind == OrgKind.ASSOCIATION:
-        raise RuleViolation("協会の組織は利用停止できません(協会職員全員がログインできなくなります)。")
+        raise RuleViolation("協会の組織は利用停止できません"
+                            "(協会職員全員がログインできなくなります)。")
     org.active = active
     audit.record("org_reactivated" if active else "org_suspended", target=f"org:{org.id}")
 
@@ -183,8 +184,9 @@ def save_oss_account(org: Organization, account: OssAccount | None, *, backend: 
                                        else OssAccount.branch_id == branch_id))
     if same_scope is not None and (account is None or same_scope != account.id):
         scope = "組織全体" if branch_id is None else "この拠点"
-        raise RuleViolation(f"{scope}で使う{backend.label}の一括利用者アカウントは既に登録されています"
-                            "(申請に使うアカウントは拠点ごとに1つです)。既存のアカウントを編集してください。",
+        raise RuleViolation(f"{scope}で使う{backend.label}の一括利用者アカウントは"
+                            "既に登録されています(申請に使うアカウントは拠点ごとに1つです)。"
+                            "既存のアカウントを編集してください。",
                             field="branch_id")
     if account is None:
         account = OssAccount(org_id=org.id, backend=backend)

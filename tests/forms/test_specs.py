@@ -24,7 +24,8 @@ def test_there_are_thirteen_specs_in_catalogue_order():
     assert [s.code for s in specs.ALL] == CODES
     assert len(specs.ALL) == 13
     assert [s.name for s in specs.ALL if s.backend == "kei"] == ["新車新規検査", "継続検査"]
-    assert [s.label for s in specs.ALL if s.code.endswith("keizoku")] == ["継続検査", "継続検査(軽)"]
+    assert [s.label for s in specs.ALL if s.code.endswith("keizoku")] == [
+        "継続検査", "継続検査(軽)"]
 
 
 def test_get_and_unknown():
