@@ -87,6 +87,7 @@ ACTION_LABELS = {
     "request_handed_over": "依頼データの依頼",
     "request_returned": "依頼データの差戻し",
     "applications_imported": "申請データの一括取込",
+    "application_deleted": "申請データの削除",
     "receipt_list_created": "受付番号リストの作成",
     "receipt_list_changed": "受付番号リストの変更",
     "receipt_list_deleted": "受付番号リストの削除",

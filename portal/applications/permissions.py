@@ -52,6 +52,16 @@ def can_reuse(user, app) -> bool:
     return _staff(user)
 
 
+# Never filed: nothing at OSS, no list, no billing refers to it.
+DELETABLE = frozenset({S.DRAFT, S.READY, S.RETURNED})
+
+
+def can_delete(user, app) -> bool:
+    """The owner deletes its own data that was never filed (a requester: before it is
+    handed over, or once it is returned); an agent never deletes a requester's data."""
+    return _staff(user) and app.org_id == user.org_id and app.state in DELETABLE
+
+
 def edit_refusal(user, app) -> str:
     """Why ``user`` may not edit ``app`` (shown when the edit page is refused)."""
     if app.is_request and app.requester_org_id == user.org_id and app.state == S.REQUESTED:

@@ -18,6 +18,7 @@ from forms import specs
 from forms.generate import form_class
 from forms.spec import ProcedureSpec
 from forms.spec import field_name
+from portal import audit
 from portal.applications import duplicates
 from portal.applications import permissions
 from portal.extensions import db
@@ -260,6 +261,25 @@ def reuse(user, source: Application) -> Application:
         abort(403)
     payload = {k: dict(v) for k, v in (source.payload or {}).items() if isinstance(v, dict)}
     return new_application(user, spec_of(source), payload, source=source)
+
+
+def delete_application(user, app: Application) -> None:
+    """Delete data that was never filed, with its history; the audit log keeps a line.
+
+    A submission (even a failed one) means OSS may have seen it: such an application
+    stays (it is not in a deletable state anyway; this is checked again here)."""
+    from portal.models import Submission
+
+    if not permissions.can_delete(user, app) or db.session.scalar(
+            sa.select(Submission.id).where(Submission.application_id == app.id).limit(1)):
+        abort(403)
+    db.session.execute(sa.update(Application).where(Application.source_application_id == app.id)
+                       .values(source_application_id=None)
+                       .execution_options(synchronize_session=False))
+    db.session.execute(sa.delete(ApplicationEvent).where(ApplicationEvent.application_id == app.id))
+    audit.record("application_deleted", user=user, target=f"application:{app.id}",
+                 procedure=app.procedure, state=app.state.value)
+    db.session.delete(app)
 
 
 def history(app: Application) -> list[ApplicationEvent]:

@@ -149,6 +149,25 @@ def return_request(app_id: int):
     return redirect(url_for("applications.show", app_id=app.id))
 
 
+@bp.get("/applications/<int:app_id>/delete")
+@policy("staff")
+def delete_confirm(app_id: int):
+    app = get_or_404(Application, app_id)
+    if not permissions.can_delete(current_user, app):
+        flash(f"状態が「{app.state.label}」のため、この申請データは削除できません。", "error")
+        return redirect(url_for("applications.show", app_id=app.id))
+    return render_template("applications/delete.html", app=app, spec=svc.spec_of(app))
+
+
+@bp.post("/applications/<int:app_id>/delete")
+@policy("staff")
+def delete(app_id: int):
+    svc.delete_application(current_user, get_or_404(Application, app_id))
+    db.session.commit()
+    flash(f"申請データ(No.{app_id})を削除しました。", "success")
+    return redirect(url_for("applications.index"))
+
+
 @bp.post("/applications/<int:app_id>/reuse")
 @policy("staff")
 def reuse(app_id: int):

@@ -156,6 +156,49 @@ def test_a_second_application_for_the_same_vehicle_is_not_made_ready(client, ten
     assert fresh().get(Application, apps[1].id).state == ApplicationState.READY
 
 
+def test_a_draft_is_deleted_after_a_confirmation(client, tenants):
+    """Never-filed data can be deleted by its owner (confirmation page, works without
+    JavaScript); its history goes with it, the audit log keeps the act."""
+    from portal.models import AuditEvent
+
+    login(client, tenants["a_staff"])
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
+    app_id = only_application().id
+    reused = client.post(f"/applications/{app_id}/reuse")
+    assert reused.status_code == 302
+    page = body(client.get(f"/applications/{app_id}"))
+    assert f'href="/applications/{app_id}/delete"' in page
+    confirm = body(client.get(f"/applications/{app_id}/delete"))
+    assert "削除すると元に戻せません" in confirm and f'action="/applications/{app_id}/delete"' in confirm
+    resp = client.post(f"/applications/{app_id}/delete", follow_redirects=True)
+    assert f"申請データ(No.{app_id})を削除しました。" in body(resp)
+    rows = fresh().scalars(sa.select(Application)).all()
+    assert [a.id for a in rows] != [] and app_id not in [a.id for a in rows]
+    assert rows[0].source_application_id is None  # the copy made from it stays
+    assert fresh().scalar(sa.select(sa.func.count(ApplicationEvent.id)).where(
+        ApplicationEvent.application_id == app_id)) == 0
+    assert fresh().scalar(sa.select(AuditEvent.action).where(
+        AuditEvent.target == f"application:{app_id}")) == "application_deleted"
+
+
+def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
+    login(client, tenants["a_staff"])
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
+    app = only_application()
+    fresh().execute(sa.update(Application).values(state=ApplicationState.SEND_ERROR))
+    db.session.commit()
+    assert f'/applications/{app.id}/delete"' not in body(client.get(f"/applications/{app.id}"))
+    resp = client.get(f"/applications/{app.id}/delete", follow_redirects=True)
+    assert "のため、この申請データは削除できません" in body(resp)
+    assert client.post(f"/applications/{app.id}/delete").status_code == 403
+    fresh().execute(sa.update(Application).values(state=ApplicationState.DRAFT))
+    db.session.commit()
+    client.post("/logout")
+    login(client, tenants["b_staff"])
+    assert client.post(f"/applications/{app.id}/delete").status_code == 404
+    assert len(fresh().scalars(sa.select(Application)).all()) == 1
+
+
 def test_an_edit_that_is_not_allowed_says_why(client, tenants):
     login(client, tenants["a_staff"])
     client.post(NEW + "iten", data=form_data(ITEN, action="save"))
