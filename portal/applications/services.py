@@ -263,16 +263,22 @@ def reuse(user, source: Application) -> Application:
     return new_application(user, spec_of(source), payload, source=source)
 
 
-def delete_application(user, app: Application) -> None:
-    """Delete data that was never filed, with its history; the audit log keeps a line.
-
-    A submission (even a failed one) means OSS may have seen it: such an application
-    stays (it is not in a deletable state anyway; this is checked again here)."""
+def deletion_refusal(user, app: Application) -> str | None:
+    """Why ``user`` may not delete ``app`` (None: it may). Only data never filed goes: a
+    submission, even a failed one, means OSS may have seen it, and its record stays."""
     from portal.models import Submission
 
-    if not permissions.can_delete(user, app) or db.session.scalar(
-            sa.select(Submission.id).where(Submission.application_id == app.id).limit(1)):
-        abort(403)
+    if not permissions.can_delete(user, app):
+        return f"状態が「{app.state.label}」のため、この申請データは削除できません。"
+    if db.session.scalar(sa.select(Submission.id).where(Submission.application_id == app.id)
+                         .limit(1)) is not None:
+        return "一度送信した申請データは、記録を残すため削除できません。"
+    return None
+
+
+def delete_application(user, app: Application) -> None:
+    """Delete data that was never filed, with its history; the audit log keeps a line.
+    The caller has checked ``deletion_refusal``."""
     db.session.execute(sa.update(Application).where(Application.source_application_id == app.id)
                        .values(source_application_id=None)
                        .execution_options(synchronize_session=False))

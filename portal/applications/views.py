@@ -153,8 +153,8 @@ def return_request(app_id: int):
 @policy("staff")
 def delete_confirm(app_id: int):
     app = get_or_404(Application, app_id)
-    if not permissions.can_delete(current_user, app):
-        flash(f"状態が「{app.state.label}」のため、この申請データは削除できません。", "error")
+    if refusal := svc.deletion_refusal(current_user, app):
+        flash(refusal, "error")
         return redirect(url_for("applications.show", app_id=app.id))
     return render_template("applications/delete.html", app=app, spec=svc.spec_of(app))
 
@@ -162,7 +162,11 @@ def delete_confirm(app_id: int):
 @bp.post("/applications/<int:app_id>/delete")
 @policy("staff")
 def delete(app_id: int):
-    svc.delete_application(current_user, get_or_404(Application, app_id))
+    app = get_or_404(Application, app_id)
+    if refusal := svc.deletion_refusal(current_user, app):
+        flash(refusal, "error")
+        return redirect(url_for("applications.show", app_id=app.id))
+    svc.delete_application(current_user, app)
     db.session.commit()
     flash(f"申請データ(No.{app_id})を削除しました。", "success")
     return redirect(url_for("applications.index"))

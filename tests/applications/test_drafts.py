@@ -182,6 +182,9 @@ def test_a_draft_is_deleted_after_a_confirmation(client, tenants):
 
 
 def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
+    from portal.models import Submission
+    from portal.models import SubmissionState
+
     login(client, tenants["a_staff"])
     client.post(NEW + "iten", data=form_data(ITEN, action="save"))
     app = only_application()
@@ -189,9 +192,17 @@ def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
     db.session.commit()
     assert f'/applications/{app.id}/delete"' not in body(client.get(f"/applications/{app.id}"))
     resp = client.get(f"/applications/{app.id}/delete", follow_redirects=True)
-    assert "のため、この申請データは削除できません" in body(resp)
-    assert client.post(f"/applications/{app.id}/delete").status_code == 403
+    assert "「申請エラー」のため、この申請データは削除できません" in body(resp)
+    resp = client.post(f"/applications/{app.id}/delete", follow_redirects=True)
+    assert "この申請データは削除できません" in body(resp)
+    # Fixed back to a draft after a failed send: its submission keeps it.
     fresh().execute(sa.update(Application).values(state=ApplicationState.DRAFT))
+    db.session.add(Submission(org_id=app.org_id, application_id=app.id, idempotency_key="k" * 32,
+                              state=SubmissionState.FAILED))
+    db.session.commit()
+    resp = client.post(f"/applications/{app.id}/delete", follow_redirects=True)
+    assert "一度送信した申請データは、記録を残すため削除できません。" in body(resp)
+    fresh().execute(sa.delete(Submission))
     db.session.commit()
     client.post("/logout")
     login(client, tenants["b_staff"])
