@@ -25,6 +25,19 @@ def only_application() -> Application:
     return fresh().scalars(sa.select(Application)).one()
 
 
+def set_state(state: ApplicationState) -> None:
+    """Put every application in ``state`` (what the pipeline would have done) and commit."""
+    fresh().execute(sa.update(Application).values(state=state))
+    db.session.commit()
+
+
+def saved_draft(client, user) -> Application:
+    """A 移転登録 draft saved through the form by ``user``."""
+    login(client, user)
+    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
+    return only_application()
+
+
 def test_procedure_selector_links_to_every_create_page(client, tenants):
     login(client, tenants["a_staff"])
     html = body(client.get("/procedures"))
@@ -121,8 +134,7 @@ def test_an_application_in_send_error_is_fixed_and_made_ready_again(client, tena
     data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
     client.post(NEW + "iten", data=data, content_type="multipart/form-data")
     app = only_application()
-    fresh().execute(sa.update(Application).values(state=ApplicationState.SEND_ERROR))
-    db.session.commit()
+    set_state(ApplicationState.SEND_ERROR)
     page = body(client.get(f"/applications/{app.id}"))
     assert "申請エラー" in page and f'href="/applications/{app.id}/edit"' in page
     assert client.get(f"/applications/{app.id}/edit").status_code == 200
@@ -161,9 +173,7 @@ def test_a_draft_is_deleted_after_a_confirmation(client, tenants):
     JavaScript); its history goes with it, the audit log keeps the act."""
     from portal.models import AuditEvent
 
-    login(client, tenants["a_staff"])
-    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
-    app_id = only_application().id
+    app_id = saved_draft(client, tenants["a_staff"]).id
     reused = client.post(f"/applications/{app_id}/reuse")
     assert reused.status_code == 302
     page = body(client.get(f"/applications/{app_id}"))
@@ -185,18 +195,15 @@ def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
     from portal.models import Submission
     from portal.models import SubmissionState
 
-    login(client, tenants["a_staff"])
-    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
-    app = only_application()
-    fresh().execute(sa.update(Application).values(state=ApplicationState.SEND_ERROR))
-    db.session.commit()
+    app = saved_draft(client, tenants["a_staff"])
+    set_state(ApplicationState.SEND_ERROR)
     assert f'/applications/{app.id}/delete"' not in body(client.get(f"/applications/{app.id}"))
     resp = client.get(f"/applications/{app.id}/delete", follow_redirects=True)
     assert "「申請エラー」のため、この申請データは削除できません" in body(resp)
     resp = client.post(f"/applications/{app.id}/delete", follow_redirects=True)
     assert "この申請データは削除できません" in body(resp)
     # Fixed back to a draft after a failed send: its submission keeps it.
-    fresh().execute(sa.update(Application).values(state=ApplicationState.DRAFT))
+    set_state(ApplicationState.DRAFT)
     db.session.add(Submission(org_id=app.org_id, application_id=app.id, idempotency_key="k" * 32,
                               state=SubmissionState.FAILED))
     db.session.commit()
@@ -211,11 +218,8 @@ def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
 
 
 def test_an_edit_that_is_not_allowed_says_why(client, tenants):
-    login(client, tenants["a_staff"])
-    client.post(NEW + "iten", data=form_data(ITEN, action="save"))
-    app = only_application()
-    fresh().execute(sa.update(Application).values(state=ApplicationState.SENDING))
-    db.session.commit()
+    app = saved_draft(client, tenants["a_staff"])
+    set_state(ApplicationState.SENDING)
     resp = client.get(f"/applications/{app.id}/edit", follow_redirects=True)
     assert "状態が「送信中」の申請データは編集できません。" in body(resp)
 

@@ -40,6 +40,17 @@ def rows(n_good: int, bad_at: tuple[int, ...] = ()) -> list[dict]:
     return out
 
 
+def keizoku_rows(count: int, first: int) -> list[dict]:
+    """継続検査 rows with 車台番号 ZVW30-<first>, ZVW30-<first + 1> …"""
+    keizoku = specs.get("keizoku")
+    payloads = []
+    for i in range(count):
+        payload = example_payload(keizoku)
+        payload["vehicle"]["chassis_no"] = f"ZVW30-{first + i}"
+        payloads.append(payload)
+    return payloads
+
+
 def batch() -> ImportBatch:
     return fresh().scalars(sa.select(ImportBatch)).one()
 
@@ -203,11 +214,7 @@ def test_every_procedure_can_be_imported(client, tenants):
 
 def test_rows_can_be_imported_ready_to_send(client, tenants):
     keizoku = specs.get("keizoku")
-    payloads = []
-    for i in range(3):
-        payload = example_payload(keizoku)
-        payload["vehicle"]["chassis_no"] = f"ZVW30-{2000000 + i}"
-        payloads.append(payload)
+    payloads = keizoku_rows(3, 2000000)
     login(client, tenants["a_staff"])
     form = body(client.get("/applications/import?procedure=keizoku"))
     assert 'name="mark_ready"' in form
@@ -224,11 +231,7 @@ def test_the_same_vehicle_is_not_filed_twice_by_import(client, tenants):
     """Importing the same file again (ready to send) is refused row by row, as is a row
     repeating an earlier row's 車台番号; the first import's applications are untouched."""
     keizoku = specs.get("keizoku")
-    payloads = []
-    for i in range(2):
-        payload = example_payload(keizoku)
-        payload["vehicle"]["chassis_no"] = f"ZVW30-{3000000 + i}"
-        payloads.append(payload)
+    payloads = keizoku_rows(2, 3000000)
     login(client, tenants["a_staff"])
     data = csv_bytes(import_rows(keizoku, payloads))
     upload(client, data, code="keizoku", mark_ready=True)
