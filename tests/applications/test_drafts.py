@@ -31,6 +31,13 @@ def set_state(state: ApplicationState) -> None:
     db.session.commit()
 
 
+def post_ready(client):
+    """A complete 移転登録 with its 電子委任状, sent to be made 申請準備完了."""
+    data = form_data(ITEN, action="ready")
+    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
+    return client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+
+
 def saved_draft(client, user) -> Application:
     """A 移転登録 draft saved through the form by ``user``."""
     login(client, user)
@@ -103,9 +110,7 @@ def test_ready_runs_the_full_check_and_shows_messages(client, tenants):
 
 def test_complete_application_becomes_ready(client, tenants):
     login(client, tenants["a_staff"])
-    data = form_data(ITEN, action="ready")
-    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    resp = client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    resp = post_ready(client)
     assert resp.status_code == 302, body(resp)[:2000]
     app = only_application()
     assert app.state == ApplicationState.READY
@@ -117,9 +122,7 @@ def test_complete_application_becomes_ready(client, tenants):
 
 def test_editing_a_ready_application_returns_it_to_draft(client, tenants):
     login(client, tenants["a_staff"])
-    data = form_data(ITEN, action="ready")
-    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    post_ready(client)
     app = only_application()
     client.post(f"/applications/{app.id}/edit", data=form_data(ITEN, action="save"))
     fresh().refresh(app)
@@ -130,9 +133,7 @@ def test_editing_a_ready_application_returns_it_to_draft(client, tenants):
 def test_an_application_in_send_error_is_fixed_and_made_ready_again(client, tenants):
     """申請エラー —fix→ 申請準備完了: the data OSS refused is corrected in the portal."""
     login(client, tenants["a_staff"])
-    data = form_data(ITEN, action="ready")
-    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    post_ready(client)
     app = only_application()
     set_state(ApplicationState.SEND_ERROR)
     page = body(client.get(f"/applications/{app.id}"))
@@ -148,13 +149,9 @@ def test_a_second_application_for_the_same_vehicle_is_not_made_ready(client, ten
     """Same 車台番号 and procedure while the first is ready (or filed): refused at the
     field; another procedure for the vehicle, or after the first is 却下, is not."""
     login(client, tenants["a_staff"])
-    data = form_data(ITEN, action="ready")
-    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    post_ready(client)
     first = only_application()
-    data = form_data(ITEN, action="ready")
-    data["poa__e_poa"] = (io.BytesIO(poa_xml()), "inin.xml")
-    resp = client.post(NEW + "iten", data=data, content_type="multipart/form-data")
+    resp = post_ready(client)
     page = body(resp)
     assert f"同じ車台番号の移転登録が既にあります(No.{first.id}、申請準備完了)" in page
     field = page[page.index('id="vehicle__chassis_no"'):]
