@@ -17,6 +17,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Length
 from wtforms.validators import NumberRange
 from wtforms.validators import Optional
+from wtforms.validators import StopValidation
 
 from faq.models import NoticeKind
 from forms.base import Form
@@ -55,9 +56,24 @@ class JstDateTimeField(DateTimeLocalField):
         return self.data.replace(tzinfo=UTC).astimezone(JST).strftime(self.format[0])
 
 
+class OrderField(IntegerField):
+    """表示順: one message for any bad value (WTForms would add its own parse error to the
+    range check's), and no range check on a value that did not parse."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError as exc:
+            raise ValueError(ORDER_RANGE) from exc
+
+    def pre_validate(self, form):
+        if self.process_errors:
+            raise StopValidation()
+
+
 class CategoryForm(Form):
     name = StringField("カテゴリ名", [DataRequired(REQUIRED), Length(max=80)])
-    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
+    sort_order = OrderField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
                               default=0, description="小さい順に表示します。")
 
 
@@ -68,7 +84,7 @@ class EntryForm(Form):
                            description=MARKDOWN_HELP, render_kw={"rows": 12})
     keywords = StringField("検索キーワード", [Optional(), Length(max=200)],
                            description="本文にない言い換えを空白区切りで入力すると、検索で見つかりやすくなります。")
-    sort_order = IntegerField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
+    sort_order = OrderField("表示順", [Optional(), NumberRange(0, 100000, ORDER_RANGE)],
                               default=0)
 
 

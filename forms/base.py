@@ -6,9 +6,27 @@ parse, a choice that is not offered) instead of English. ``WTF_I18N_ENABLED``
 is off in the configuration: Flask-WTF would otherwise look for Flask-Babel.
 """
 
+import unicodedata
+
 from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import Email
+from wtforms.validators import Length
+from wtforms.validators import Optional
 
 
 class Form(FlaskForm):
     class Meta:
         locales = ("ja",)
+
+
+def _plain(value):
+    """What an IME adds to an address: full-width letters and digits, spaces around it."""
+    return unicodedata.normalize("NFKC", value).strip() if value else value
+
+
+def email_field(label: str = "メールアドレス") -> StringField:
+    """An optional e-mail address, stored in half width; the local part in ASCII."""
+    return StringField(label, [Optional(), Length(max=120), Email(
+        "メールアドレスの形式が正しくありません(例: info@example.jp)。", allow_smtputf8=False)],
+        filters=[_plain])

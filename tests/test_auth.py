@@ -160,3 +160,9 @@ def test_passwords_are_hashed_with_a_slow_kdf_by_default():
         user.set_password("Some-password-1")
     assert user.password_hash.startswith("scrypt:")
     assert "Some-password-1" not in user.password_hash
+
+
+def test_the_login_form_names_its_fields_for_password_managers(client):
+    page = client.get("/login").get_data(as_text=True)
+    assert 'autocomplete="username"' in page and 'autocomplete="current-password"' in page
+    assert 'autocomplete="None"' not in page  # a field without a hint gets no attribute

@@ -1,5 +1,7 @@
 """変更等申込 and 一括利用者アカウント (secret versions, encryption at rest)."""
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -101,6 +103,10 @@ def test_a_change_that_changes_nothing_is_refused(client, tenants):
         "kind": "bank_account", "bank_account_type": "普通"})
     assert "変更後の内容を入力してください(現在の登録内容と同じです)。" in resp.get_data(
         as_text=True)
+    org_name = db.session.get(Organization, tenants["a"].id).name
+    page = resp.get_data(as_text=True)  # the 組織名 box keeps the name (a "name" was posted)
+    assert re.search(rf'<input [^>]*id="name"[^>]*value="{org_name}"', page)
+    assert 'autocomplete="None"' not in page
     assert db.session.scalar(sa.select(sa.func.count(ChangeRequest.id))) == 0
     client.post("/admin/organization/changes", data={
         "kind": "bank_account", "bank_account_type": "当座"})

@@ -198,6 +198,29 @@ def test_contact_details_are_checked_for_their_format(client, tenants):
         Organization.name.in_(["形式商会", "電話商会"]))) == 0
 
 
+def test_library_messages_are_in_japanese(client, tenants):
+    """A message no field states itself comes from WTForms' Japanese catalogue (forms.base)."""
+    login(client, tenants["assoc"])
+    page = client.post("/association/organizations", data={
+        "kind": "bogus", "name": "選択肢商会", "agent_org_id": "0", "admin_login_id": "sentaku1",
+        "admin_name": "選択 太郎"}).get_data(as_text=True)
+    assert "選択肢が正しくありません" in page and "Not a valid choice" not in page
+
+
+def test_an_e_mail_typed_with_an_ime_is_stored_in_half_width(client, tenants):
+    login(client, tenants["assoc"])
+    base = {"kind": "requester", "phone": "", "agent_org_id": "0", "admin_name": "メール 太郎"}
+    page = client.post("/association/organizations", data={
+        **base, "name": "全角メール商会", "email": "あいう@example.jp",
+        "admin_login_id": "mail1"}).get_data(as_text=True)
+    assert "メールアドレスの形式が正しくありません" in page
+    client.post("/association/organizations", data={
+        **base, "name": "全角ドメイン商会", "email": " taro@ｅｘａｍｐｌｅ.jp ",
+        "admin_login_id": "mail2"})
+    org = db.session.scalar(sa.select(Organization).where(Organization.name == "全角ドメイン商会"))
+    assert org.email == "taro@example.jp"
+
+
 def test_the_association_is_neither_onboarded_nor_suspended(client, tenants):
     with pytest.raises(RuleViolation, match="協会の組織は新たに登録できません"):
         services.onboard_organization(kind=OrgKind.ASSOCIATION, name="第二協会",

@@ -3,12 +3,12 @@ from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
-from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from forms.base import Form
+from forms.base import email_field
 from portal.choices import choices
 from portal.models import Backend
 from portal.models import PaymentMode
@@ -53,8 +53,7 @@ class ChangeRequestForm(Form):
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
     bank_account_holder = StringField("口座名義", [Optional(), Length(max=120)])
     phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
-    email = StringField("メールアドレス", [Optional(), Length(max=120), Email(
-        message="メールアドレスの形式が正しくありません(例: info@example.jp)。")])
+    email = email_field()
     contact_person = StringField("担当者名", [Optional(), Length(max=60)])
     name = StringField("法人名", [Optional(), Length(max=120)], id="change-name")
     registration_number = StringField("行政書士法人の届出番号", [Optional(), Length(max=20)])

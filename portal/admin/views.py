@@ -199,7 +199,8 @@ def change_request_new():
     history = db.session.scalars(
         sa.select(ChangeRequest).order_by(ChangeRequest.requested_at.desc())
     ).all()
-    return render_template("admin/organization.html", org=org, name_form=OrgNameForm(obj=org),
+    name_form = OrgNameForm(formdata=None, obj=org)  # the change form posts a "name" too
+    return render_template("admin/organization.html", org=org, name_form=name_form,
                            change_form=form, history=history, changes=changes), 200
 
 
@@ -262,7 +263,7 @@ def requester_onboard():
         try:
             org, admin, initial = services.onboard_organization(
                 kind=OrgKind.REQUESTER, name=form.name.data.strip(),
-                address=form.address.data.strip(), phone=form.phone.data.strip(),
+                address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
                 admin_login_id=form.admin_login_id.data.strip(),
                 admin_name=form.admin_name.data.strip(), agent=current_user.organization)
         except RuleViolation as violation:

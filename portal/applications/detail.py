@@ -110,7 +110,13 @@ def oss_failure(app: Application) -> Failure | None:
     return Failure(app.state.label, reason)
 
 
+# Back to being prepared after a failed send: that failure is history (the timeline keeps it).
+PREPARING = frozenset({S.DRAFT, S.READY, S.REQUESTED, S.RETURNED})
+
+
 def failure_of(app: Application, sub: Submission | None) -> Failure | None:
+    if app.state in PREPARING:
+        return None
     found = oss_failure(app) or (submission_failure(sub) if sub is not None else None)
     if found is None and app.state == S.SEND_ERROR:
         found = Failure("申請エラー", "送信に失敗しました。理由は代理人の担当者が確認できます。"

@@ -87,7 +87,8 @@ def _summary_part(app_id: int):
     """The head card (state, buttons), reloaded when the status part announces a change."""
     app = get_or_404(Application, app_id)
     return render_template("applications/_summary.html", app=app, spec=svc.spec_of(app),
-                           perms=permissions, endpoints=endpoints())
+                           perms=permissions, endpoints=endpoints(),
+                           deletable=svc.deletion_refusal(current_user, app) is None)
 
 
 def _status_part(app_id: int):
@@ -184,7 +185,8 @@ def reuse(app_id: int):
 def _render_show(app):
     return render_template("applications/show.html", app=app, spec=svc.spec_of(app),
                            sections=svc.readonly_sections(app), status=detail.status_view(app),
-                           perms=permissions, poa=svc.poa_info(app), endpoints=endpoints())
+                           perms=permissions, poa=svc.poa_info(app), endpoints=endpoints(),
+                           deletable=svc.deletion_refusal(current_user, app) is None)
 
 
 def _render_edit(spec, form, app, status: int = 200):

@@ -2,12 +2,12 @@ from wtforms import SelectField
 from wtforms import StringField
 from wtforms import TextAreaField
 from wtforms.validators import DataRequired
-from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from forms.base import Form
+from forms.base import email_field
 from portal.choices import choices
 from portal.models import OrgKind
 
@@ -21,8 +21,7 @@ class OnboardForm(Form):
     registration_number = StringField("行政書士登録番号", [Optional(), Regexp(r"^[0-9]{5,10}$", message="登録番号は半角数字5〜10桁で入力してください。")])
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
     phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
-    email = StringField("メールアドレス", [Optional(), Length(max=120), Email(
-        message="メールアドレスの形式が正しくありません(例: info@example.jp)。")])
+    email = email_field()
     bank_name = StringField("金融機関名", [Optional(), Length(max=60)])
     bank_branch = StringField("支店名", [Optional(), Length(max=60)])
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])

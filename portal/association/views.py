@@ -62,8 +62,8 @@ def onboard():
             org, admin, initial = services.onboard_organization(
                 kind=kind, name=form.name.data.strip(),
                 registration_number=(form.registration_number.data or "").strip(),
-                address=form.address.data.strip(), phone=form.phone.data.strip(),
-                email=form.email.data.strip(), admin_login_id=form.admin_login_id.data.strip(),
+                address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
+                email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
                 admin_name=form.admin_name.data.strip(),
                 agent=agent if kind == OrgKind.REQUESTER else None, **bank)
         except RuleViolation as violation:

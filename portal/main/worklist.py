@@ -118,7 +118,7 @@ def _oldest(user, state: S) -> str:
         return ""
     days = (clock.now().astimezone(JST).date()
             - clock.as_utc(first).astimezone(JST).date()).days
-    return f"最も古い受付は{days}日前です。"
+    return "最も古い受付は本日です。" if days <= 0 else f"最も古い受付は{days}日前です。"
 
 
 def _list_count(user, status: ListStatus) -> int:

@@ -120,6 +120,23 @@ def test_a_failed_send_gives_a_specific_reason(client, tenants, message, code, e
     assert not re.search(r"<p>\s*システムエラー\s*</p>", failure)
 
 
+def test_a_fixed_send_error_is_history_and_the_sent_data_is_not_deletable(client, tenants):
+    """Edited and ready again after 申請エラー: no red box for the old failure (the timeline
+    keeps it), and no 削除 button, since a send is on record."""
+    app = filed(tenants["a_staff"], "iten", S.SEND_ERROR)
+    submission(app, SubmissionState.FAILED, error_message="OSS-601: 受付できません",
+               error_code="OSS-601")
+    assert '<div class="failure" role="alert"' in body(client.get(f"/applications/{app.id}"))
+    move(app, S.READY)
+    html = body(client.get(f"/applications/{app.id}"))
+    assert '<div class="failure" role="alert"' not in html
+    assert f'/applications/{app.id}/delete"' not in html
+    summary = body(client.get(f"/applications/{app.id}/summary"))
+    assert f'/applications/{app.id}/delete"' not in summary
+    draft = filed(tenants["a_staff"], "iten", S.DRAFT)  # never sent: deletable
+    assert f'/applications/{draft.id}/delete"' in body(client.get(f"/applications/{draft.id}"))
+
+
 def test_retry_and_unknown_outcomes_are_explained(client, tenants):
     app = filed(tenants["a_staff"], "iten", S.SENDING)
     submission(app, SubmissionState.UNKNOWN, error_message="応答がなかったため到達を確認中です。")

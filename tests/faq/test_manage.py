@@ -108,14 +108,13 @@ def test_categories_create_rename_and_duplicate(client, tenants):
     assert "同じ名前のカテゴリが既にあります。" in dup.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("order,message", [("-5", "表示順は0〜100000の数値で入力してください。"),
-                                           ("abc", "無効な整数です。")])
-def test_a_bad_display_order_is_explained_in_japanese(client, tenants, order, message):
-    """The field's own message where it has one, WTForms' Japanese catalogue otherwise."""
+@pytest.mark.parametrize("order", ["-5", "abc", "1.5"])
+def test_a_bad_display_order_is_explained_once_in_japanese(client, tenants, order):
     login(client, tenants["assoc"])
     page = client.post("/association/faq/categories", data={"name": "順序", "sort_order": order}
                        ).get_data(as_text=True)
-    assert message in page and "Not a valid" not in page and "Number must" not in page
+    assert page.count("表示順は0〜100000の数値で入力してください。") == 1
+    assert "無効な整数" not in page and "Not a valid" not in page
 
 
 def _notice_form(**overrides):
