@@ -30,7 +30,7 @@ def in_flight(org_id: int, procedure: str, chassis_nos, exclude_id: int | None =
         return {}
     query = (sa.select(Application.chassis_no, Application.id, Application.state)
              .where(Application.agent_org_id == org_id, Application.procedure == procedure,
-                    _one_of(Application.chassis_no, wanted),
+                    _one_of(Application.chassis_no, wanted), Application.deleted_at.is_(None),
                     Application.state.in_([s.value for s in IN_FLIGHT]))
              .order_by(Application.id))
     if exclude_id is not None:

@@ -27,6 +27,7 @@ from portal.models import ApplicationEvent
 from portal.models import ApplicationState as S
 from portal.models import Backend
 from portal.models import Branch
+from portal.models.base import utcnow
 
 POA_FIELD = field_name("poa", "e_poa")
 
@@ -39,6 +40,7 @@ EVENT_LABELS = {
     "returned": "差戻し",
     "reused": "申請データ再利用で作成",
     "imported": "一括取込で作成",
+    "deleted": "削除",
     # The submission pipeline and OSS (issue 5, portal.submissions / jobs.pipeline);
     # unknown kinds show as 状況の更新.
     "submit_requested": "送信指示",
@@ -277,15 +279,19 @@ def deletion_refusal(user, app: Application) -> str | None:
 
 
 def delete_application(user, app: Application) -> None:
-    """Delete data that was never filed, with its history; the audit log keeps a line.
+    """Delete data that was never filed: the row stays, emptied of its data and seen by no
+    one, so its No. is never given to another application; the audit log keeps the act.
     The caller has checked ``deletion_refusal``."""
-    db.session.execute(sa.update(Application).where(Application.source_application_id == app.id)
-                       .values(source_application_id=None)
-                       .execution_options(synchronize_session=False))
-    db.session.execute(sa.delete(ApplicationEvent).where(ApplicationEvent.application_id == app.id))
+    before = app.state
     audit.record("application_deleted", user=user, target=f"application:{app.id}",
-                 procedure=app.procedure, state=app.state.value)
-    db.session.delete(app)
+                 procedure=app.procedure, state=before.value)
+    app.payload = {}
+    summarise(app)
+    app.return_comment = ""
+    app.deleted_at = utcnow()
+    app.updated_by_id = user.id
+    app.state = S.DRAFT
+    record_event(app, "deleted", user, from_state=before)
 
 
 def history(app: Application) -> list[ApplicationEvent]:

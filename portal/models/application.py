@@ -6,7 +6,9 @@ Who sees an application (``tenant_criteria``):
   requester for the 依頼データ it entered;
 - the agent it is handed to (``agent_org_id``), while that agent is linked to
   the requester (or when there is no requester);
-- the requester (``requester_org_id``) of a 依頼データ.
+- the requester (``requester_org_id``) of a 依頼データ;
+
+and nobody once it is deleted (``deleted_at``: data never filed, emptied).
 
 A requester therefore sees only its own requests, and an agent sees its own
 work plus what its linked requesters handed it — never a requester's draft
@@ -95,6 +97,7 @@ SEARCH_INDEX_COLUMNS = (
     "updated_at", "id", "org_id", "agent_org_id", "requester_org_id", "state", "procedure",
     "backend", "oss_status", "created_by_id", "created_at", "submitted_at", "accepted_at",
     "completed_at", "registration_no", "chassis_no", "owner_name", "receipt_number",
+    "deleted_at",
 )
 
 
@@ -102,7 +105,8 @@ class Application(db.Model):
     __table_args__ = (
         sa.Index("ix_application_search", *SEARCH_INDEX_COLUMNS),
         # The visibility columns alone: counting what a tenant may see reads this small index.
-        sa.Index("ix_application_visibility", "org_id", "agent_org_id", "requester_org_id"),
+        sa.Index("ix_application_visibility", "org_id", "agent_org_id", "requester_org_id",
+                 "deleted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -142,6 +146,8 @@ class Application(db.Model):
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("app_user.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow, onupdate=utcnow)
+    # Deleted before it was ever filed: emptied and seen by no one; the id is never reused.
+    deleted_at: Mapped[datetime | None] = mapped_column(sa.DateTime, nullable=True)
 
     organization: Mapped[Organization] = relationship(foreign_keys=[org_id])
     agent: Mapped[Organization | None] = relationship(foreign_keys=[agent_org_id])
@@ -152,7 +158,7 @@ class Application(db.Model):
 
     @classmethod
     def tenant_criteria(cls, scope):
-        return sa.or_(
+        return sa.and_(cls.deleted_at.is_(None), sa.or_(
             cls.org_id == scope.org_id,
             cls.requester_org_id == scope.org_id,
             sa.and_(
@@ -160,7 +166,7 @@ class Application(db.Model):
                 sa.or_(cls.requester_org_id.is_(None),
                        cls.requester_org_id.in_(scope.linked_org_ids)),
             ),
-        )
+        ))
 
     @property
     def is_request(self) -> bool:
