@@ -67,7 +67,8 @@ class OrderField(IntegerField):
             raise ValueError(ORDER_RANGE) from exc
 
     def pre_validate(self, form):
-        if self.process_errors:
+        typed = bool(self.raw_data and str(self.raw_data[0]).strip())
+        if self.process_errors and typed:  # blank: Optional() clears the error and stops
             raise StopValidation()
 
 

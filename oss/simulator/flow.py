@@ -117,7 +117,7 @@ class Flow:
     def _due(self, tx, app, t: float) -> None:
         if app.deadline_at is not None and t >= app.deadline_at and app.waiting in (
                 "receipt_list", "paper"):
-            self.reject(app, t, "到達から15日以内に書類が提出されなかったため、受け付けられませんでした。")
+            self.reject(app, t, "受付から15日以内に書類が提出されなかったため、受け付けられませんでした。")
         elif app.status == ARRIVED:
             self._enter_reception(tx, app, t)
         elif app.status == RECEPTION and app.waiting == "paper":

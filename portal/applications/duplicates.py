@@ -1,10 +1,12 @@
 """One vehicle, one filing of a procedure at a time.
 
 An application is refused 申請準備完了 while another application of the same
-office for the same 車台番号 and procedure is ready or at OSS: that is a double
-filing (the same CSV imported twice, a form entered again), which OSS would
-charge twice or refuse late. A 却下, 取下げ or finished application, a draft,
-and another procedure for the same vehicle (移転登録 then 変更登録) do not count.
+office for the same 車台番号 and procedure is ready, at OSS or in 申請エラー (which
+can be sent again as it is): that is a double filing (the same CSV imported
+twice, a form entered again), which OSS would charge twice or refuse late. A
+再申請 of a 却下 application is refused likewise while another is in flight. A
+却下, 取下げ or finished application, a draft, and another procedure for the
+same vehicle (移転登録 then 変更登録) do not count.
 """
 
 import sqlalchemy as sa
@@ -16,8 +18,8 @@ from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationState as S
 
-IN_FLIGHT = frozenset({S.READY, S.SIGNED, S.SENDING, S.ARRIVED, S.RECEPTION_REVIEW,
-                       S.LIST_SENT, S.UNDER_REVIEW, S.PAYMENT_PENDING,
+IN_FLIGHT = frozenset({S.READY, S.SIGNED, S.SENDING, S.SEND_ERROR, S.ARRIVED,
+                       S.RECEPTION_REVIEW, S.LIST_SENT, S.UNDER_REVIEW, S.PAYMENT_PENDING,
                        S.CORRECTION_REQUESTED, S.SUSPENDED})
 RULE = "duplicate_vehicle"
 

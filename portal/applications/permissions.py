@@ -53,13 +53,19 @@ def can_reuse(user, app) -> bool:
 
 
 # Never filed: nothing at OSS, no list, no billing refers to it.
-DELETABLE = frozenset({S.DRAFT, S.READY, S.RETURNED})
+DELETABLE = frozenset({S.DRAFT, S.READY})
+REQUEST_DELETABLE = frozenset({S.DRAFT, S.RETURNED})
 
 
 def can_delete(user, app) -> bool:
-    """The owner deletes its own data that was never filed (a requester: before it is
-    handed over, or once it is returned); an agent never deletes a requester's data."""
-    return _staff(user) and app.org_id == user.org_id and app.state in DELETABLE
+    """The owner deletes its own data that was never filed: an office its drafts and ready
+    data; a requester its request before it is handed over, or once it is returned (never
+    while the office holds it). An office never deletes a requester's data."""
+    if not _staff(user) or app.org_id != user.org_id:
+        return False
+    if app.is_request:
+        return app.state == S.RETURNED or (app.state == S.DRAFT and app.agent_org_id is None)
+    return app.state in DELETABLE
 
 
 def edit_refusal(user, app) -> str:

@@ -207,8 +207,11 @@ def new_application(user, spec: ProcedureSpec, payload: dict | None = None,
     return app
 
 
-def save_form(user, app: Application, form, files, *, ready: bool = False) -> Outcome:
-    """Store the form's data on ``app``; with ``ready``, check fully and mark READY."""
+def save_form(user, app: Application, form, files, *, ready: bool = False,
+              check: bool = False) -> Outcome:
+    """Store the form's data on ``app``; with ``ready``, check fully and mark READY; with
+    ``check`` (a requester handing its data over), check fully as well but leave the
+    電子委任状 to the office, which may attach it."""
     if not permissions.can_edit(user, app) or (ready and not permissions.can_mark_ready(user, app)):
         abort(403)
     payload = form.payload()
@@ -223,14 +226,15 @@ def save_form(user, app: Application, form, files, *, ready: bool = False) -> Ou
         app.branch_id = branch.id if branch else None
     summarise(app)
     outcome = Outcome(app, upload_error=upload_error)
-    if ready:
-        outcome.issues = checks.check(checks.Subject(spec_of(app), payload,
-                                                     **context_for(app, user)))
+    if ready or check:
+        outcome.issues = checks.check(checks.Subject(
+            spec_of(app), payload, attachments_pending=check and not ready,
+            **context_for(app, user)))
         if upload_error:  # the refused file is the one problem with the 電子委任状
             outcome.issues = [i for i in outcome.issues if (i.section, i.field) != ("poa", "e_poa")]
         if not outcome.issues and (twin := duplicates.check_application(app)) is not None:
             outcome.issues = [twin]
-        outcome.ready = not outcome.issues and upload_error is None
+        outcome.ready = ready and not outcome.issues and upload_error is None
     app.state = _next_state(user, app, outcome.ready)
     kind = "ready" if outcome.ready else (
         "request_updated" if app.is_request and app.agent_org_id == user.org_id else "saved")
@@ -267,31 +271,42 @@ def reuse(user, source: Application) -> Application:
 
 def deletion_refusal(user, app: Application) -> str | None:
     """Why ``user`` may not delete ``app`` (None: it may). Only data never filed goes: a
-    submission, even a failed one, means OSS may have seen it, and its record stays."""
+    submission, even a failed one, means OSS may have seen it, and its record stays (the
+    check looks past tenancy: a request's submissions belong to the office that sent it)."""
     from portal.models import Submission
 
     if not permissions.can_delete(user, app):
         return f"状態が「{app.state.label}」のため、この申請データは削除できません。"
     if db.session.scalar(sa.select(Submission.id).where(Submission.application_id == app.id)
-                         .limit(1)) is not None:
+                         .limit(1).execution_options(skip_tenant_scope=True)) is not None:
         return "一度送信した申請データは、記録を残すため削除できません。"
     return None
 
 
-def delete_application(user, app: Application) -> None:
-    """Delete data that was never filed: the row stays, emptied of its data and seen by no
-    one, so its No. is never given to another application; the audit log keeps the act.
-    The caller has checked ``deletion_refusal``."""
+def delete_application(user, app: Application) -> bool:
+    """Delete data that was never filed: the row stays, emptied and seen by no one, so its
+    No. is never given to another application; the audit log keeps the act. The change is
+    a compare-and-set on the state read by ``deletion_refusal`` (the caller's check): a
+    send that claimed the row meanwhile wins, and False is returned."""
     before = app.state
+    done = db.session.execute(
+        sa.update(Application)
+        .where(Application.id == app.id, Application.state == before.value,
+               Application.deleted_at.is_(None))
+        .values(deleted_at=utcnow(), payload={}, registration_no="", chassis_no="",
+                owner_name="", return_comment="", hybrid=False, state=S.DRAFT.value,
+                updated_by_id=user.id, updated_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if not done:
+        return False
+    db.session.execute(  # what was written on it goes too (comments, 差戻し reasons)
+        sa.update(ApplicationEvent).where(ApplicationEvent.application_id == app.id)
+        .values(comment="", detail={}).execution_options(synchronize_session=False))
+    db.session.expire(app)
+    record_event(app, "deleted", user, from_state=before)
     audit.record("application_deleted", user=user, target=f"application:{app.id}",
                  procedure=app.procedure, state=before.value)
-    app.payload = {}
-    summarise(app)
-    app.return_comment = ""
-    app.deleted_at = utcnow()
-    app.updated_by_id = user.id
-    app.state = S.DRAFT
-    record_event(app, "deleted", user, from_state=before)
+    return True
 
 
 def history(app: Application) -> list[ApplicationEvent]:

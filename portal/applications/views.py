@@ -167,7 +167,10 @@ def delete(app_id: int):
     if refusal := svc.deletion_refusal(current_user, app):
         flash(refusal, "error")
         return redirect(url_for("applications.show", app_id=app.id))
-    svc.delete_application(current_user, app)
+    if not svc.delete_application(current_user, app):
+        db.session.rollback()
+        flash("状態が変わったため削除できませんでした。申請データを確認してください。", "error")
+        return redirect(url_for("applications.show", app_id=app_id))
     db.session.commit()
     flash(f"申請データ(No.{app_id})を削除しました。", "success")
     return redirect(url_for("applications.index"))
@@ -201,28 +204,30 @@ def _render_edit(spec, form, app, status: int = 200):
 def _save(spec, form, app):
     """Save ``form`` on ``app`` as the clicked button asks; re-show it on problems."""
     action = request.form.get("action", "save")
-    outcome = svc.save_form(current_user, app, form, request.files, ready=action == "ready")
+    outcome = svc.save_form(current_user, app, form, request.files, ready=action == "ready",
+                            check=action == "handover")
     if outcome.upload_error:
         form.poa__e_poa.errors = [outcome.upload_error]
     form.apply(outcome.issues)
     handover_error = None
-    if action == "handover" and not outcome.upload_error:
+    if action == "handover" and not outcome.upload_error and not outcome.issues:
         try:
             req.hand_over(current_user, app, request.form.get("agent_org_id", type=int))
         except req.RequestError as exc:
             handover_error = exc.message
     db.session.commit()
     if outcome.upload_error or outcome.issues or handover_error:
-        flash(handover_error or _problem_summary(outcome), "error")
+        flash(handover_error or _problem_summary(outcome, action), "error")
         return _render_edit(spec, form, app, 422)
     flash(_done_message(action), "success")
     return redirect(url_for("applications.show" if action != "save" else "applications.edit",
                             app_id=app.id))
 
 
-def _problem_summary(outcome) -> str:
+def _problem_summary(outcome, action: str = "") -> str:
     count = len(outcome.issues) + (1 if outcome.upload_error else 0)
-    return f"入力内容を保存しましたが、{count}件の問題があります。各項目の表示を確認してください。"
+    then = "直してから代理人に依頼してください。" if action == "handover" else "各項目の表示を確認してください。"
+    return f"入力内容を保存しましたが、{count}件の問題があります。{then}"
 
 
 def _done_message(action: str) -> str:

@@ -1,6 +1,7 @@
 """再申請 after 却下: the same data sent again as a new submission, through the pipeline."""
 
 from oss import status as st
+from portal.applications import duplicates
 from portal.models import Application
 from portal.models import SubmissionKind
 from portal.oss_actions import detail
@@ -13,7 +14,8 @@ def refusal(app: Application) -> str:
         return "却下された申請だけが再申請できます。"
     if detail.resubmission(app) is not None:
         return "この申請は既に再申請しています(再申請は1回だけです)。"
-    return ""
+    twin = duplicates.check_application(app)  # filed again meanwhile as a new application
+    return twin.message if twin is not None else ""
 
 
 def resubmit(user, app: Application):

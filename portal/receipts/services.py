@@ -179,6 +179,11 @@ def request_send(user, rl: ReceiptList) -> None:
     """Mark the list 送信中; the caller commits, then enqueues the job."""
     _editable(rl)
     apps = members(rl)
+    if stale := [m for m in apps if m.refiled]:  # 再申請 since: the list holds old numbers
+        m = stale[0]
+        raise ListError(f"送信できません: No.{m.id} は再申請されたため、このリストの受付番号"
+                        f"({m.receipt_number})では送れません。リストから外し、新しい受付番号"
+                        f"({m.application.receipt_number})で別のリストを作成してください。")
     ids = {a.id for a in apps}
     still = eligibility.candidates(user.org_id, ids, exclude_list_id=rl.id)
     try:

@@ -189,6 +189,28 @@ def test_a_draft_is_deleted_after_a_confirmation(client, tenants):
     assert newest > app_id  # a new application gets a new No.
 
 
+def test_deletion_loses_to_a_send_and_empties_the_history(app, client, tenants):
+    """Compare-and-set: a send that took the row between the check and the delete wins;
+    what was written in the history (comments) goes with a deletion."""
+    from portal.applications import services as svc
+
+    app_ = saved_draft(client, tenants["a_staff"])
+    fresh().execute(sa.update(ApplicationEvent).values(comment="社内メモ"))
+    db.session.commit()
+    row = fresh().get(Application, app_.id)
+    assert svc.deletion_refusal(tenants["a_staff"], row) is None
+    db.session.execute(sa.update(Application).values(state=ApplicationState.SENDING)
+                       .execution_options(synchronize_session=False))  # another request's
+    assert svc.delete_application(tenants["a_staff"], row) is False
+    db.session.rollback()
+    row = fresh().get(Application, app_.id)
+    assert svc.delete_application(tenants["a_staff"], row) is True
+    db.session.commit()
+    comments = fresh().scalars(sa.select(ApplicationEvent.comment).where(
+        ApplicationEvent.application_id == app_.id)).all()
+    assert "社内メモ" not in comments and fresh().get(Application, app_.id).deleted_at
+
+
 def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
     from portal.models import Submission
     from portal.models import SubmissionState
@@ -212,7 +234,7 @@ def test_filed_data_and_other_offices_data_cannot_be_deleted(client, tenants):
     client.post("/logout")
     login(client, tenants["b_staff"])
     assert client.post(f"/applications/{app.id}/delete").status_code == 404
-    assert len(fresh().scalars(sa.select(Application)).all()) == 1
+    assert fresh().get(Application, app.id).deleted_at is None
 
 
 def test_an_edit_that_is_not_allowed_says_why(client, tenants):

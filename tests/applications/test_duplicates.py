@@ -20,8 +20,10 @@ def test_ready_and_filed_applications_count_drafts_and_finished_ones_do_not(
     filed(staff, "keizoku", S.REJECTED, chassis_no="DUP-0004")
     filed(staff, "iten", S.READY, chassis_no="DUP-0005")  # another procedure
     filed(other, "keizoku", S.READY, chassis_no="DUP-0006")  # another office
+    failed = filed(staff, "keizoku", S.SEND_ERROR, chassis_no="DUP-0007")  # sendable again
     found = duplicates.in_flight(office.id, "keizoku", [f"DUP-000{n}" for n in range(1, 8)])
-    assert found == {"DUP-0001": (ready.id, S.READY), "DUP-0002": (at_oss.id, S.UNDER_REVIEW)}
+    assert found == {"DUP-0001": (ready.id, S.READY), "DUP-0002": (at_oss.id, S.UNDER_REVIEW),
+                     "DUP-0007": (failed.id, S.SEND_ERROR)}
     assert duplicates.in_flight(office.id, "keizoku", ["DUP-0001"], exclude_id=ready.id) == {}
 
     rows = [RowResult(n + 2, {"vehicle": {"chassis_no": c}}, [])

@@ -177,3 +177,55 @@ def test_history_records_each_step(client, tenants):
     for label in ("作成", "依頼", "差戻し"):
         assert f"<td>{label}</td>" in html
     fresh()
+
+
+def test_a_requester_deletes_its_request_only_while_it_holds_it(app, client, tenants):
+    """Before it is handed over, or once returned, and never with a send on record (the
+    office's submission is found although it belongs to the office)."""
+    from portal.extensions import db
+    from portal.models import Submission
+    from portal.models import SubmissionState
+
+    draft = make_request(client, tenants, hand_over=False)
+    login(client, tenants["r_staff"])
+    assert f'/applications/{draft.id}/delete"' in body(client.get(f"/applications/{draft.id}"))
+    client.post(f"/applications/{draft.id}/delete")
+    assert fresh().get(type(draft), draft.id).deleted_at is not None
+    resp = client.post("/applications/new?procedure=iten", data=form_data(
+        ITEN, action="handover", agent_org_id=str(tenants["a"].id)))
+    assert resp.status_code == 302
+    handed = max(applications(), key=lambda a: a.id)
+    login(client, tenants["r_staff"])  # 依頼中: the office holds it
+    resp = client.post(f"/applications/{handed.id}/delete", follow_redirects=True)
+    assert "「依頼中」のため、この申請データは削除できません" in body(resp)
+    client.post("/logout")
+    login(client, tenants["a_staff"])  # the office sent it once, then returned it
+    db.session.add(Submission(org_id=tenants["a"].id, application_id=handed.id,
+                              idempotency_key="r" * 32, state=SubmissionState.FAILED))
+    db.session.commit()
+    client.post(f"/applications/{handed.id}/return", data={"comment": "直してください"})
+    client.post("/logout")
+    login(client, tenants["r_staff"])
+    resp = client.post(f"/applications/{handed.id}/delete", follow_redirects=True)
+    assert "一度送信した申請データは、記録を残すため削除できません。" in body(resp)
+    assert fresh().get(type(handed), handed.id).deleted_at is None
+
+
+def test_a_request_is_handed_over_only_when_it_passes_the_checks(client, tenants):
+    """The office should not receive data that cannot be filed (a blank form, a paper
+    保適証); the 電子委任状 alone may still be missing: the office can attach it."""
+    login(client, tenants["r_staff"])
+    agent = str(tenants["a"].id)
+    resp = client.post("/applications/new?procedure=iten",
+                       data={"action": "handover", "agent_org_id": agent})
+    page = body(resp)
+    assert resp.status_code == 422 and "直してから代理人に依頼してください" in page
+    assert page.count('class="error"') > 5
+    keizoku = specs.get("keizoku")
+    data = form_data(keizoku, action="handover", agent_org_id=agent,
+                     evidence__safety_cert="paper")
+    resp = client.post("/applications/new?procedure=keizoku", data=data)
+    assert resp.status_code == 422 and "紙の保安基準適合証では" in body(resp)
+    assert {a.state for a in applications()} == {ApplicationState.DRAFT}
+    assert client.post("/applications/new?procedure=iten", data=form_data(
+        ITEN, action="handover", agent_org_id=agent)).status_code == 302  # no 電子委任状 yet

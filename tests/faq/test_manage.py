@@ -108,6 +108,12 @@ def test_categories_create_rename_and_duplicate(client, tenants):
     assert "同じ名前のカテゴリが既にあります。" in dup.get_data(as_text=True)
 
 
+def test_a_blank_display_order_is_allowed(client, tenants):
+    login(client, tenants["assoc"])
+    assert client.post("/association/faq/categories", data={"name": "空欄", "sort_order": ""}
+                       ).status_code == 302
+
+
 @pytest.mark.parametrize("order", ["-5", "abc", "1.5"])
 def test_a_bad_display_order_is_explained_once_in_japanese(client, tenants, order):
     login(client, tenants["assoc"])

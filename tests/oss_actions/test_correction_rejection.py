@@ -115,3 +115,20 @@ def test_police_correction_during_review(app, client, tenants, flow, office):
     flow.portal_action(filed, "correction")
     flow.poll(filed)
     assert filed.oss_status == "審査中"
+
+
+def test_no_resubmission_while_the_vehicle_is_filed_again(app, client, tenants, flow, office):
+    """却下, then the same vehicle filed as a new application: 再申請 of the first would
+    file it twice."""
+    from portal.models import ApplicationState
+    from tests.applications.filed import filed as new_application
+
+    staff = tenants["a_staff"]
+    rejected = flow.until(flow.file(office, staff, "keizoku", marker="02"), "却下", steps=4)
+    twin = new_application(staff, "keizoku", ApplicationState.READY,
+                           chassis_no=rejected.chassis_no)
+    login(client, staff)
+    page = body(client.get(f"/applications/{rejected.id}"))
+    assert f"同じ車台番号の継続検査が既にあります(No.{twin.id}、申請準備完了)" in page
+    resp = client.post(f"/applications/{rejected.id}/oss/resubmit", follow_redirects=True)
+    assert "同じ車台番号の継続検査が既にあります" in body(resp)

@@ -261,3 +261,19 @@ def test_a_refiled_application_needs_a_new_list_and_the_old_list_keeps_its_numbe
     second = next(rl for rl in lists() if rl.id != first.id)
     assert [i.receipt_number for i in second.items] == [filed.receipt_number]
     assert "受付番号リスト No.{}".format(second.id) in body(client.get(f"/applications/{filed.id}"))
+
+
+def test_a_list_holding_an_earlier_filing_is_not_sent(app, client, tenants, flow, office):
+    """An unsent list made before a 再申請 holds the old 受付番号: sending it is refused
+    with what to do, rather than sending a number OSS no longer knows."""
+    staff = tenants["a_staff"]
+    filed = at_reception(flow, office, staff)
+    login(client, staff)
+    client.post("/receipts/new", data={"application_id": [filed.id]})
+    (rl,) = lists()
+    old = filed.receipt_number
+    filed.receipt_number = "19999999999"  # what a 再申請 brings: a new filing, a new number
+    db.session.commit()
+    resp = client.post(f"/receipts/{rl.id}/send", follow_redirects=True)
+    assert f"No.{filed.id} は再申請されたため、このリストの受付番号({old})では送れません" in body(resp)
+    assert reload(rl).status == ListStatus.UNSENT
