@@ -28,6 +28,8 @@ TEMPLATE_TYPES = {
 @bp.get("/applications/import")
 @policy("staff")
 def import_form():
+    if not request.args.get("procedure"):  # reached without choosing: the selector
+        return redirect(url_for("main.procedures"))
     spec = svc.spec_or_404(request.args.get("procedure", ""))
     return render_template("applications/import.html", spec=spec,
                            columns=importer.columns(spec))

@@ -30,6 +30,8 @@ from portal.tenancy import get_or_404
 @policy("staff")
 def new():
     code = request.args.get("procedure", "")
+    if not code:  # reached without choosing: the procedure selector
+        return redirect(url_for("main.procedures"))
     refusal = rules.out_of_scope(code)
     if refusal:
         return render_template("applications/out_of_scope.html", message=refusal)

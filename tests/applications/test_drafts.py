@@ -52,6 +52,8 @@ def test_procedure_selector_links_to_every_create_page(client, tenants):
         assert f'href="/applications/new?procedure={spec.code}"' in html
         assert f'href="/applications/import?procedure={spec.code}"' in html
     assert "輸出予定届出" in html
+    assert client.get("/applications/new").headers["Location"].endswith("/procedures")
+    assert '<a class="skip-link" href="#main">本文へ移動</a>' in html and 'id="main"' in html
 
 
 def test_every_procedure_has_a_create_page(client, tenants):

@@ -180,6 +180,8 @@ def test_import_page_lists_columns(client, tenants):
     login(client, tenants["a_staff"])
     html = body(client.get("/applications/import?procedure=shinsha_shinki"))
     assert "申請区分:ハイブリッド申請" in html and "電子委任状" in html
+    assert "<td>電子</td>" in html and "<td>electronic</td>" not in html  # examples as labels
+    assert client.get("/applications/import").headers["Location"].endswith("/procedures")
 
 
 def test_job_runs_on_the_embedded_worker(client, app, live_server, tenants):
