@@ -14,7 +14,9 @@ from forms import importer
 from portal.access import policy
 from portal.applications import bp
 from portal.applications import imports
+from portal.applications import requests as req
 from portal.applications import services as svc
+from portal.extensions import db
 from portal.models import ImportBatch
 from portal.models import JobRun
 from portal.tenancy import get_or_404
@@ -30,9 +32,13 @@ TEMPLATE_TYPES = {
 def import_form():
     if not request.args.get("procedure"):  # reached without choosing: the selector
         return redirect(url_for("main.procedures"))
-    spec = svc.spec_or_404(request.args.get("procedure", ""))
-    return render_template("applications/import.html", spec=spec,
-                           columns=importer.columns(spec))
+    return _render_form(svc.spec_or_404(request.args.get("procedure", "")))
+
+
+def _render_form(spec, status: int = 200):
+    agents = [] if current_user.organization.kind.is_agent else req.linked_agents(current_user)
+    return render_template("applications/import.html", spec=spec, agents=agents,
+                           columns=importer.columns(spec)), status
 
 
 @bp.get("/applications/import/template")
@@ -57,12 +63,18 @@ def import_upload():
         data = imports.read_upload(storage)
     except importer.ImportFileError as exc:
         flash(exc.message, "error")
-        return render_template("applications/import.html", spec=spec,
-                               columns=importer.columns(spec)), 422
-    batch = imports.create_batch(current_user, spec.code, data, storage.filename,
-                                 valid_only=bool(request.form.get("valid_only")),
-                                 to_full_width=bool(request.form.get("to_full_width")),
-                                 mark_ready=bool(request.form.get("mark_ready")))
+        return _render_form(spec, 422)
+    try:
+        batch = imports.create_batch(current_user, spec.code, data, storage.filename,
+                                     valid_only=bool(request.form.get("valid_only")),
+                                     to_full_width=bool(request.form.get("to_full_width")),
+                                     mark_ready=bool(request.form.get("mark_ready")),
+                                     agent_org_id=request.form.get("agent_org_id", type=int)
+                                     or None)
+    except imports.HandOverRefused as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_form(spec, 422)
     imports.start(batch)
     return redirect(url_for("applications.import_result", batch_id=batch.id))
 

@@ -15,6 +15,7 @@ from forms.rules import attachment_pending
 from forms.specs import get as get_spec
 from portal import audit
 from portal.applications import duplicates
+from portal.applications import requests
 from portal.applications.services import event_values
 from portal.applications.services import filing_branch
 from portal.applications.services import kei_manager_name
@@ -46,14 +47,27 @@ def read_upload(storage) -> bytes:
     return data
 
 
+class HandOverRefused(Exception):
+    message = "依頼先の代理人を選び直してください(紐付いている代理人だけを選べます)。"
+
+
 def create_batch(user, code: str, data: bytes, filename: str, *, valid_only: bool,
-                 to_full_width: bool, mark_ready: bool = False) -> ImportBatch:
-    """Store an upload. ``mark_ready`` (filing offices only: a requester hands its data
-    over instead) imports the rows that pass every check as ready to send."""
+                 to_full_width: bool, mark_ready: bool = False,
+                 agent_org_id: int | None = None) -> ImportBatch:
+    """Store an upload. ``mark_ready`` (filing offices) imports the rows that pass every
+    check as ready to send; ``agent_org_id`` (requesters: one of their linked offices)
+    hands those rows over to that office (依頼中), the 電子委任状 may follow.
+
+    :raises HandOverRefused: ``agent_org_id`` is not an office the requester may use.
+    """
+    is_agent = user.organization.kind.is_agent
+    if agent_org_id is not None and (is_agent or agent_org_id not in {
+            a.id for a in requests.linked_agents(user)}):
+        raise HandOverRefused()
     batch = ImportBatch(org_id=user.org_id, user_id=user.id, procedure=code,
                         filename=(filename or "")[:200], size=len(data), content=data,
                         valid_only=valid_only, to_full_width=to_full_width,
-                        mark_ready=mark_ready and user.organization.kind.is_agent)
+                        mark_ready=mark_ready and is_agent, agent_org_id=agent_org_id)
     db.session.add(batch)
     db.session.flush()
     return batch
@@ -98,12 +112,14 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     _store_errors(batch, result)
     if result.invalid and not batch.valid_only:
         return _finish(batch, ImportStatus.REFUSED)
-    ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready)
+    ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready,
+                                     agent_org_id=batch.agent_org_id)
     batch.imported = len(ids)
     batch.first_application_id = ids[0] if ids else None
     batch.content = b""
     audit.record("applications_imported", user=user, target=f"import:{batch.id}",
-                 procedure=spec.code, rows=len(ids), ready=batch.ready_count)
+                 procedure=spec.code, rows=len(ids), ready=batch.ready_count,
+                 agent=batch.agent_org_id)
     return _finish(batch, ImportStatus.IMPORTED)
 
 
@@ -140,15 +156,18 @@ def _finish(batch: ImportBatch, status: ImportStatus, message: str = "") -> Impo
     return batch
 
 
-def _insert(user, spec, rows, *, mark_ready: bool, chunk: int = 1000) -> tuple[list[int], int]:
+def _insert(user, spec, rows, *, mark_ready: bool, agent_org_id: int | None = None,
+            chunk: int = 1000) -> tuple[list[int], int]:
     """Insert one application per row (and one history event each), in chunks, in one
-    transaction: drafts, or ready to send with ``mark_ready`` unless a file must still be
-    attached. Returns the ids and how many are ready."""
+    transaction: drafts; ready to send with ``mark_ready`` unless a file must still be
+    attached; or, for a requester, handed over to ``agent_org_id`` (依頼中). Returns the
+    ids and how many are ready or handed over."""
     is_agent = user.organization.kind.is_agent
     branch = filing_branch(user) if is_agent else None
     now = utcnow()
     common = {
-        "org_id": user.org_id, "agent_org_id": user.org_id if is_agent else None,
+        "org_id": user.org_id,
+        "agent_org_id": user.org_id if is_agent else agent_org_id,
         "requester_org_id": None if is_agent else user.org_id,
         "branch_id": branch.id if branch else None, "procedure": spec.code,
         "backend": Backend(spec.backend),
@@ -160,15 +179,20 @@ def _insert(user, spec, rows, *, mark_ready: bool, chunk: int = 1000) -> tuple[l
     ready = 0
     for start in range(0, len(rows), chunk):
         part = rows[start:start + chunk]
-        states = [ApplicationState.READY if mark_ready and not attachment_pending(row.payload)
-                  else ApplicationState.DRAFT for row in part]
-        ready += states.count(ApplicationState.READY)
+        if agent_org_id is not None:
+            states = [ApplicationState.REQUESTED] * len(part)
+        else:
+            states = [ApplicationState.READY if mark_ready and not attachment_pending(row.payload)
+                      else ApplicationState.DRAFT for row in part]
+        ready += len(part) - states.count(ApplicationState.DRAFT)
         values = [{**common, "state": state, "payload": row.payload, **summary_fields(row.payload)}
                   for row, state in zip(part, states, strict=True)]
         new_ids = _insert_applications(connection, values)
         connection.execute(ApplicationEvent.__table__.insert(), [
             {**event_values(app_id, "imported", from_state=ApplicationState.DRAFT,
-                            to_state=state, user=user, row=row.number), "created_at": now}
+                            to_state=state, user=user, row=row.number,
+                            **({"agent_org_id": agent_org_id} if agent_org_id else {})),
+             "created_at": now}
             for app_id, row, state in zip(new_ids, part, states, strict=True)])
         ids += new_ids
     return ids, ready

@@ -41,13 +41,16 @@ class ImportBatch(TenantOwned, db.Model):
     valid_only: Mapped[bool] = mapped_column(default=False)
     to_full_width: Mapped[bool] = mapped_column(default=False)
     mark_ready: Mapped[bool] = mapped_column(default=False)  # rows ready to send when they can be
+    # A requester's batch: the office its rows are handed to (依頼中) as they are imported.
+    agent_org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organization.id"),
+                                                     nullable=True)
     status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus, 10),
                                                  default=ImportStatus.PENDING)
     job_run_id: Mapped[str | None] = mapped_column(sa.String(64), nullable=True)
     total_rows: Mapped[int] = mapped_column(default=0)
     valid_rows: Mapped[int] = mapped_column(default=0)
     imported: Mapped[int] = mapped_column(default=0)
-    ready_count: Mapped[int] = mapped_column(default=0)  # of ``imported``, made ready to send
+    ready_count: Mapped[int] = mapped_column(default=0)  # of ``imported``: ready / handed over
     error_count: Mapped[int] = mapped_column(default=0)
     errors: Mapped[list] = mapped_column(sa.JSON, default=list)  # [[row, column, message], …]
     message: Mapped[str] = mapped_column(sa.Text, default="")

@@ -153,6 +153,32 @@ def test_requester_import_makes_request_drafts(client, tenants):
     assert [(a.requester_org_id, a.agent_org_id) for a in apps] == [(tenants["r"].id, None)] * 2
 
 
+def test_a_requester_hands_its_imported_rows_to_an_office(client, tenants):
+    """One upload instead of one hand-over per row: the rows that pass every check become
+    依頼中 for the chosen (linked) office, which sees them at once."""
+    login(client, tenants["r_staff"])
+    form = body(client.get("/applications/import?procedure=iten"))
+    assert f'<option value="{tenants["a"].id}">{tenants["a"].name}</option>' in form
+    assert f'value="{tenants["b"].id}"' not in form  # not linked
+    refused = client.post("/applications/import?procedure=iten", data={
+        "file": (io.BytesIO(csv_bytes(import_rows(ITEN, rows(1)))), "x.csv"),
+        "agent_org_id": str(tenants["b"].id)}, content_type="multipart/form-data")
+    assert refused.status_code == 422 and "依頼先の代理人を選び直してください" in body(refused)
+    assert fresh().scalar(sa.select(sa.func.count(ImportBatch.id))) == 0
+    resp = client.post("/applications/import?procedure=iten", data={
+        "file": (io.BytesIO(csv_bytes(import_rows(ITEN, rows(2, bad_at=(2,))))), "x.csv"),
+        "valid_only": "1", "agent_org_id": str(tenants["a"].id)},
+        content_type="multipart/form-data")
+    html = body(client.get(resp.headers["Location"]))
+    assert '<td id="handed-count">2</td>' in html
+    apps = applications()
+    assert [(a.state, a.agent_org_id) for a in apps] == [
+        (ApplicationState.REQUESTED, tenants["a"].id)] * 2
+    client.post("/logout")
+    login(client, tenants["a_staff"])
+    assert all(f'id="application-{a.id}"' in body(client.get("/applications")) for a in apps)
+
+
 def test_large_file_runs_as_a_job_with_progress(client, app, tenants):
     from jobs.imports import import_batch
 
