@@ -228,7 +228,8 @@ def _save(spec, form, app):
 
 def _problem_summary(outcome, action: str = "") -> str:
     count = len(outcome.issues) + (1 if outcome.upload_error else 0)
-    then = "直してから代理人に依頼してください。" if action == "handover" else "各項目の表示を確認してください。"
+    then = ("直してから代理人に依頼してください。" if action == "handover"
+            else "各項目の表示を確認してください。")
     return f"入力内容を保存しましたが、{count}件の問題があります。{then}"
 
 

@@ -177,7 +177,8 @@ def test_a_draft_is_deleted_after_a_confirmation(client, tenants):
     page = body(client.get(f"/applications/{app_id}"))
     assert f'href="/applications/{app_id}/delete"' in page
     confirm = body(client.get(f"/applications/{app_id}/delete"))
-    assert "削除すると元に戻せません" in confirm and f'action="/applications/{app_id}/delete"' in confirm
+    assert "削除すると元に戻せません" in confirm
+    assert f'action="/applications/{app_id}/delete"' in confirm
     resp = client.post(f"/applications/{app_id}/delete", follow_redirects=True)
     assert f"申請データ(No.{app_id})を削除しました。" in body(resp)
     assert f'id="application-{app_id}"' not in body(client.get("/applications"))

@@ -71,3 +71,9 @@ def test_layout_fits_narrow_screens(page, live_server, tenants):
     page.goto(f"{live_server.url}/admin/users")
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 420
+    page.set_viewport_size({"width": 375, "height": 812})  # a phone: the public header
+    page.goto(f"{live_server.url}/faq")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    heights = page.eval_on_selector_all(  # each link on one line, none broken mid-word
+        ".public-links a", "els => els.map(e => e.getClientRects().length)")
+    assert heights and set(heights) == {1}

@@ -275,5 +275,6 @@ def test_a_list_holding_an_earlier_filing_is_not_sent(app, client, tenants, flow
     filed.receipt_number = "19999999999"  # what a 再申請 brings: a new filing, a new number
     db.session.commit()
     resp = client.post(f"/receipts/{rl.id}/send", follow_redirects=True)
-    assert f"No.{filed.id} は再申請されたため、このリストの受付番号({old})では送れません" in body(resp)
+    assert (f"No.{filed.id} は再申請されたため、このリストの受付番号({old})では送れません"
+            in body(resp))
     assert reload(rl).status == ListStatus.UNSENT
