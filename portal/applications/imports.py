@@ -112,6 +112,12 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     _store_errors(batch, result)
     if result.invalid and not batch.valid_only:
         return _finish(batch, ImportStatus.REFUSED)
+    message = ""
+    if batch.agent_org_id and batch.agent_org_id not in {
+            a.id for a in requests.linked_agents(user)}:  # unlinked since the upload
+        batch.agent_org_id = None
+        message = ("依頼先の代理人との紐付けがなくなったため、"
+                   "依頼せずに「作成中」として取り込みました。")
     ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready,
                                      agent_org_id=batch.agent_org_id)
     batch.imported = len(ids)
@@ -120,7 +126,7 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     audit.record("applications_imported", user=user, target=f"import:{batch.id}",
                  procedure=spec.code, rows=len(ids), ready=batch.ready_count,
                  agent=batch.agent_org_id)
-    return _finish(batch, ImportStatus.IMPORTED)
+    return _finish(batch, ImportStatus.IMPORTED, message=message)
 
 
 def import_valid_rows(batch: ImportBatch) -> ImportBatch:

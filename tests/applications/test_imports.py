@@ -179,6 +179,21 @@ def test_a_requester_hands_its_imported_rows_to_an_office(client, tenants):
     assert all(f'id="application-{a.id}"' in body(client.get("/applications")) for a in apps)
 
 
+def test_rows_are_not_handed_to_an_office_unlinked_since_the_upload(app, tenants):
+    from portal.applications import imports
+    from portal.models import AgentRequesterLink
+
+    batch = imports.create_batch(tenants["r_staff"], "iten",
+                                 csv_bytes(import_rows(ITEN, rows(1))), "x.csv",
+                                 valid_only=False, to_full_width=False,
+                                 agent_org_id=tenants["a"].id)
+    db.session.execute(sa.update(AgentRequesterLink).values(active=False))
+    db.session.commit()
+    batch = imports.run_batch(batch.id)
+    assert "紐付けがなくなったため" in batch.message and batch.agent_org_id is None
+    assert [(a.state, a.agent_org_id) for a in applications()] == [(ApplicationState.DRAFT, None)]
+
+
 def test_large_file_runs_as_a_job_with_progress(client, app, tenants):
     from jobs.imports import import_batch
 
