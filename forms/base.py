@@ -13,6 +13,7 @@ from wtforms import StringField
 from wtforms.validators import Email
 from wtforms.validators import Length
 from wtforms.validators import Optional
+from wtforms.validators import Regexp
 
 
 class Form(FlaskForm):
@@ -30,3 +31,9 @@ def email_field(label: str = "メールアドレス") -> StringField:
     return StringField(label, [Optional(), Length(max=120), Email(
         "メールアドレスの形式が正しくありません(例: info@example.jp)。", allow_smtputf8=False)],
         filters=[_plain])
+
+
+def phone_field(label: str = "電話番号") -> StringField:
+    """An optional telephone number: digits and hyphens, 10 to 13 characters."""
+    return StringField(label, [Optional(), Regexp(
+        r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])

@@ -9,6 +9,7 @@ from wtforms.validators import Regexp
 
 from forms.base import Form
 from forms.base import email_field
+from forms.base import phone_field
 from portal.choices import choices
 from portal.models import Backend
 from portal.models import PaymentMode
@@ -52,7 +53,7 @@ class ChangeRequestForm(Form):
     bank_account_type = SelectField("預金種目", choices=choices([("普通", "普通"), ("当座", "当座")]))
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
     bank_account_holder = StringField("口座名義", [Optional(), Length(max=120)])
-    phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
+    phone = phone_field()
     email = email_field()
     contact_person = StringField("担当者名", [Optional(), Length(max=60)])
     name = StringField("法人名", [Optional(), Length(max=120)], id="change-name")
@@ -72,7 +73,6 @@ class OssAccountForm(Form):
 class RequesterOnboardForm(Form):
     name = StringField("依頼人の名称", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
-    phone = StringField("電話番号", [Optional(), Regexp(
-        r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
+    phone = phone_field()
     admin_login_id = StringField("管理者ログインID", [DataRequired(REQUIRED), Length(max=40)])
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])

@@ -25,6 +25,7 @@ from portal.models import ApplicationState as S
 from portal.models import SigningCertificate
 from portal.models import Submission
 from portal.models import SubmissionState
+from portal.models.application import EDITABLE_STATES
 
 BARE_REASONS = {"", "システムエラー", "エラー"}
 WAITING_LABELS = {
@@ -110,12 +111,8 @@ def oss_failure(app: Application) -> Failure | None:
     return Failure(app.state.label, reason)
 
 
-# Back to being prepared after a failed send: that failure is history (the timeline keeps it).
-PREPARING = frozenset({S.DRAFT, S.READY, S.REQUESTED, S.RETURNED})
-
-
 def failure_of(app: Application, sub: Submission | None) -> Failure | None:
-    if app.state in PREPARING:
+    if app.state in EDITABLE_STATES:  # prepared again after a failed send: it is history
         return None
     found = oss_failure(app) or (submission_failure(sub) if sub is not None else None)
     if found is None and app.state == S.SEND_ERROR:

@@ -14,13 +14,12 @@ from sqlalchemy.dialects.postgresql import ARRAY
 
 from forms import specs
 from forms.checks import Issue
+from portal.applications.live import IN_FLIGHT_STATES
 from portal.extensions import db
 from portal.models import Application
 from portal.models import ApplicationState as S
 
-IN_FLIGHT = frozenset({S.READY, S.SIGNED, S.SENDING, S.SEND_ERROR, S.ARRIVED,
-                       S.RECEPTION_REVIEW, S.LIST_SENT, S.UNDER_REVIEW, S.PAYMENT_PENDING,
-                       S.CORRECTION_REQUESTED, S.SUSPENDED})
+IN_FLIGHT = IN_FLIGHT_STATES | {S.READY, S.SEND_ERROR}  # ready, sent or sendable again
 RULE = "duplicate_vehicle"
 
 

@@ -61,8 +61,7 @@ def create_batch(user, code: str, data: bytes, filename: str, *, valid_only: boo
     :raises HandOverRefused: ``agent_org_id`` is not an office the requester may use.
     """
     is_agent = user.organization.kind.is_agent
-    if agent_org_id is not None and (is_agent or agent_org_id not in {
-            a.id for a in requests.linked_agents(user)}):
+    if agent_org_id is not None and (is_agent or not requests.may_hand_to(user, agent_org_id)):
         raise HandOverRefused()
     batch = ImportBatch(org_id=user.org_id, user_id=user.id, procedure=code,
                         filename=(filename or "")[:200], size=len(data), content=data,
@@ -113,9 +112,8 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
     if result.invalid and not batch.valid_only:
         return _finish(batch, ImportStatus.REFUSED)
     message = ""
-    if batch.agent_org_id and batch.agent_org_id not in {
-            a.id for a in requests.linked_agents(user)}:  # unlinked since the upload
-        batch.agent_org_id = None
+    if batch.agent_org_id and not requests.may_hand_to(user, batch.agent_org_id):
+        batch.agent_org_id = None  # unlinked since the upload: imported as drafts
         message = ("依頼先の代理人との紐付けがなくなったため、"
                    "依頼せずに「作成中」として取り込みました。")
     ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready,

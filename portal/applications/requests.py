@@ -31,11 +31,16 @@ def linked_agents(user) -> list[Organization]:
         .order_by(Organization.name)).all()
 
 
+def may_hand_to(user, agent_org_id: int | None) -> bool:
+    """A requester hands its data only to an office it is (still) linked to."""
+    return agent_org_id in {a.id for a in linked_agents(user)}
+
+
 def hand_over(user, app: Application, agent_org_id: int | None) -> None:
     """Send the request to one linked agent (state 依頼中)."""
     if not permissions.can_hand_over(user, app):
         abort(403)
-    if agent_org_id not in {a.id for a in linked_agents(user)}:
+    if not may_hand_to(user, agent_org_id):
         raise RequestError("依頼先の代理人を選んでください(紐付いている代理人だけを選べます)。")
     before = app.state
     app.agent_org_id = agent_org_id

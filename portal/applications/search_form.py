@@ -57,13 +57,8 @@ DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d")
 DATE_MESSAGE = "日付は「2026-01-31」の形で入力してください。"
 
 
-def procedure_label(spec) -> str:
-    """A procedure's name as lists show it (``ProcedureSpec.label``)."""
-    return spec.label
-
-
 def procedure_options() -> list[tuple[str, str]]:
-    return [(s.code, procedure_label(s)) for s in specs.ALL]
+    return [(s.code, s.label) for s in specs.ALL]
 
 
 def tabs_for(user) -> list[str]:

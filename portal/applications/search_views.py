@@ -115,7 +115,7 @@ def _xlsx():
 def _row_context(backend: str) -> dict:
     """What a row needs besides the application (same for the page and the poll)."""
     return {"flag_columns": flag_rules.columns(backend), "flag_cells": flag_rules.cells,
-            "specs_get": specs.get, "procedure_label": search_form.procedure_label,
+            "specs_get": specs.get,
             "endpoints": endpoints(), "selectable": _can_send(),
             "is_agent": current_user.organization.kind.is_agent, "is_live": live.app_is_live,
             "backend": backend}

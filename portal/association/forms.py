@@ -8,6 +8,7 @@ from wtforms.validators import Regexp
 
 from forms.base import Form
 from forms.base import email_field
+from forms.base import phone_field
 from portal.choices import choices
 from portal.models import OrgKind
 
@@ -20,7 +21,7 @@ class OnboardForm(Form):
     name = StringField("名称", [DataRequired(REQUIRED), Length(max=120)])
     registration_number = StringField("行政書士登録番号", [Optional(), Regexp(r"^[0-9]{5,10}$", message="登録番号は半角数字5〜10桁で入力してください。")])
     address = StringField("事務所所在地", [Optional(), Length(max=200)])
-    phone = StringField("電話番号", [Optional(), Regexp(r"^[0-9-]{10,13}$", message="電話番号は数字とハイフンで入力してください。")])
+    phone = phone_field()
     email = email_field()
     bank_name = StringField("金融機関名", [Optional(), Length(max=60)])
     bank_branch = StringField("支店名", [Optional(), Length(max=60)])
