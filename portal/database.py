@@ -4,7 +4,8 @@ SQL functions its triggers call (``faq_grams`` for the FAQ search index).
 A deferred SQLite transaction that reads and later writes can fail with
 SQLITE_BUSY despite the busy timeout; starting every transaction with
 ``BEGIN IMMEDIATE`` makes writers queue instead. Transactions are kept short:
-nothing holds one across an HTTP call.
+none waits on an HTTP call (a send job signs one part of at most 100 documents
+per transaction, whatever OSS is doing meanwhile).
 """
 
 from sqlalchemy import event

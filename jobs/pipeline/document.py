@@ -55,7 +55,8 @@ class Filers:
         return self.contexts[org_id]
 
     def audit_use(self) -> None:
-        """One audit event per certificate and job, listing the submissions it signed."""
+        """One audit event per certificate and part (committed with the part, before it goes
+        out), listing the submissions it signed."""
         for cert, ids in self.used.values():
             record_use(cert, f"submissions:{ids[0]}-{ids[-1]}", submission_ids=ids)
         self.used.clear()

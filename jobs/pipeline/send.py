@@ -2,18 +2,25 @@
 
 1. Claim the chunk's due rows by compare-and-set (PENDING/RETRY to send, UNKNOWN
    to look up first) and commit.
-2. Sign what is not signed yet and store certificate, account, password version,
-   document and digest on the row; refuse what cannot be sent; commit.
-3. Outside any transaction: look up unresolved keys, send the rest (one batch
-   request per back-end where OSS takes batches).
-4. Record every outcome in one transaction.
+2. Part by part (one HTTP batch each): sign what is not signed yet and store
+   certificate, account, password version, document and digest on the row;
+   refuse what cannot be sent; commit.
+3. Each committed part goes to a sender thread, which looks up unresolved keys
+   and sends the rest (one batch request per back-end where OSS takes batches)
+   with no database access, while the job signs the next part. Parts go out one
+   after another; once one has died, the later ones are not sent.
+4. When every part is back, record every outcome in one transaction.
 
 A crash anywhere leaves rows that the reaper and the outbox relay put back in
 play; running a chunk twice is harmless.
 """
 
 import logging
+import threading
 import time
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import ThreadPoolExecutor
 
 import sqlalchemy as sa
 from flask import current_app
@@ -40,13 +47,14 @@ log = logging.getLogger(__name__)
 GONE = "申請データが見つかりません(削除された可能性があります)。"
 
 
-def _prepare(claims: dict[int, int], unresolved: set[int]) -> list[transport.Outgoing]:
-    """Sign the claimed rows that need it; return what goes to OSS (the caller commits)."""
+def _prepare(ids: list[int], claims: dict[int, int], unresolved: set[int],
+             filers: document.Filers) -> list[transport.Outgoing]:
+    """Sign the claimed rows ``ids`` that need it; return what goes to OSS (the caller
+    commits)."""
     subs = db.session.scalars(sa.select(Submission).options(undefer(Submission.document))
-                              .where(Submission.id.in_(claims)).order_by(Submission.id)).all()
+                              .where(Submission.id.in_(ids)).order_by(Submission.id)).all()
     apps = {a.id: a for a in db.session.scalars(
         sa.select(Application).where(Application.id.in_([s.application_id for s in subs])))}
-    filers = document.Filers()
     rows = []
     for sub in subs:
         app = apps.get(sub.application_id)
@@ -76,6 +84,38 @@ def _prepare(claims: dict[int, int], unresolved: set[int]) -> list[transport.Out
     return rows
 
 
+class _Sender:
+    """Delivers prepared parts in order on one thread while the job signs the next part."""
+
+    def __init__(self, config: Mapping, batch: bool):
+        self.config, self.batch = config, batch
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oss-send")
+        self.futures: list[Future] = []
+        self.broken = threading.Event()
+
+    def _deliver(self, rows: list[transport.Outgoing]) -> dict[int, transport.Result]:
+        if self.broken.is_set():
+            return {}  # an earlier part died: these stay claimed, for the reaper
+        try:
+            return transport.deliver(rows, self.config, batch=self.batch)
+        except BaseException:
+            self.broken.set()
+            raise
+
+    def post(self, rows: list[transport.Outgoing]) -> None:
+        self.futures.append(self.pool.submit(self._deliver, rows))
+
+    def results(self) -> dict[int, transport.Result]:
+        """Every part's results; re-raises what stopped a part."""
+        results: dict[int, transport.Result] = {}
+        for future in self.futures:
+            results.update(future.result())
+        return results
+
+    def close(self, failed: bool) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=failed)
+
+
 def send_chunk(submission_ids: list[int]) -> dict:
     """Send the submissions ``submission_ids`` that are due (a job; idempotent)."""
     now = utcnow()
@@ -86,12 +126,28 @@ def send_chunk(submission_ids: list[int]) -> dict:
     if not claims:
         return {"claimed": 0}
     started = time.perf_counter()
-    rows = _prepare(claims, set(looked_up))
-    db.session.commit()   # persisted before any byte goes to OSS
-    db.session.close()    # and no transaction stays open during the calls
-    signed = time.perf_counter()
-    results = transport.deliver(rows, current_app.config,
-                                batch=bool(settings.get("OSS_BATCH_SUBMIT")))
+    ordered, unresolved, filers = sorted(claims), set(looked_up), document.Filers()
+    sender = _Sender(dict(current_app.config), bool(settings.get("OSS_BATCH_SUBMIT")))
+    rows: list[transport.Outgoing] = []
+    session, expire = db.session(), db.session().expire_on_commit
+    # A part's commit need not reload the job's certificates, accounts and earlier rows:
+    # what goes out is copied into plain data, and the session is closed after the loop.
+    session.expire_on_commit = False
+    try:
+        for i in range(0, len(ordered), transport.SUBMIT_BATCH):
+            part = _prepare(ordered[i:i + transport.SUBMIT_BATCH], claims, unresolved, filers)
+            db.session.commit()   # persisted before any byte of the part goes to OSS
+            sender.post(part)
+            rows += part
+        db.session.close()        # no transaction stays open while the last parts are out
+        signed = time.perf_counter()
+        results = sender.results()
+    except BaseException:
+        sender.close(failed=True)
+        raise
+    finally:
+        session.expire_on_commit = expire
+    sender.close(failed=False)
     delivered = time.perf_counter()
     counts = outcomes.record(rows, results)
     return {"claimed": len(claims), **counts, "seconds": {

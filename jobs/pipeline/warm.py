@@ -37,8 +37,8 @@ def _compile_reads() -> None:
     now = utcnow()
     try:
         claim([0], SENDABLE, now)
-        _prepare({0: 1}, set())
         filers = document.Filers()
+        _prepare([0], {0: 1}, set(), filers)
         context = filers.context(0)
         filers.org(0)
         context.branch(0)

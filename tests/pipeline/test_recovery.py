@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import threading
+import time
 
 import pytest
 import redis
@@ -93,7 +94,9 @@ def test_the_same_chunk_run_twice_at_once_sends_each_key_once(any_app, office, s
 
 class Witness:
     """Wraps the simulator: on every batch submission it reads the portal's database through
-    its own connection and checks what was committed, and that no write lock is held."""
+    its own connection and checks what was committed, and that no transaction of the job
+    waits on the call (the job may sign its next part meanwhile, but commits it without
+    waiting for this answer: a transaction held across the call would never end here)."""
 
     def __init__(self, wsgi, db_url: str):
         self.wsgi = wsgi
@@ -111,23 +114,36 @@ class Witness:
 
     def _check(self, payload: dict) -> None:
         with self.engine.connect() as conn:
-            if self.engine.dialect.name == "sqlite":
-                conn.exec_driver_sql("PRAGMA busy_timeout=0")
-                conn.exec_driver_sql("BEGIN IMMEDIATE")  # fails if the job holds a write lock
-                conn.exec_driver_sql("ROLLBACK")
-                idle = 0
-            else:
-                idle = conn.execute(sa.text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND state LIKE 'idle in transaction%' AND pid <> pg_backend_pid()")).scalar()
+            held = self._held_across_the_call(conn)
             for item in payload["documents"]:
                 row = conn.execute(sa.text(
                     "SELECT state, document_digest, signed_at, certificate_id, oss_account_id, "
                     "secret_version FROM submission WHERE idempotency_key = :k"),
                     {"k": item["idempotency_key"]}).mappings().one()
                 sent = base64.b64decode(item["document"])
-                self.seen.append({**row, "idle_in_transaction": idle,
+                self.seen.append({**row, "held_across_the_call": held,
                                   "digest_of_sent": hashlib.sha256(sent).hexdigest()})
+
+    def _held_across_the_call(self, conn, seconds: float = 3.0) -> bool:
+        if self.engine.dialect.name == "sqlite":  # the job's transactions all BEGIN IMMEDIATE
+            conn.exec_driver_sql(f"PRAGMA busy_timeout={int(seconds * 1000)}")
+            try:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits for the job's write lock
+            except sa.exc.OperationalError:
+                return True
+            conn.exec_driver_sql("ROLLBACK")
+            return False
+        started = conn.execute(sa.text("SELECT clock_timestamp()")).scalar()
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:  # every transaction older than the call ends
+            if not conn.execute(sa.text(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid() "
+                    "AND xact_start < :started"), {"started": started}).scalar():
+                return False
+            conn.rollback()  # the next look reads pg_stat_activity afresh
+            time.sleep(0.01)
+        return True
 
 
 @pytest.fixture
@@ -145,7 +161,7 @@ def witness_sim(tmp_path, pipeline_authorities, request):
 
 
 @pytest.mark.parametrize("database", ["sqlite", "postgres"])
-def test_everything_is_committed_before_the_call_and_no_transaction_is_open(
+def test_everything_is_committed_before_the_call_and_no_transaction_waits_on_it(
         database, sqlite_url, request, office, witness_sim):
     if database == "sqlite":
         app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "SQLITE_BEGIN": "IMMEDIATE"})
@@ -159,15 +175,15 @@ def test_everything_is_committed_before_the_call_and_no_transaction_is_open(
     app.config.update(OSS_MLIT_URL=f"{url}/mlit", OSS_KEI_URL=f"{url}/kei")
     point_at(app, None, OSS_MLIT_URL=f"{url}/mlit")
     shop = office(app)
-    send(shop.staff, shop.ready(5))
-    send_chunk([s.id for s in submissions()])
-    assert len(witness.seen) == 5
+    send(shop.staff, shop.ready(250))
+    send_chunk([s.id for s in submissions()])  # three HTTP batches, the next signed meanwhile
+    assert len(witness.seen) == 250
     for row in witness.seen:
         assert row["state"] == "sending"
         assert row["document_digest"] == row["digest_of_sent"]
         assert row["signed_at"] is not None and row["certificate_id"] is not None
         assert row["oss_account_id"] is not None and row["secret_version"] == 1
-        assert row["idle_in_transaction"] == 0
+        assert not row["held_across_the_call"]
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
 
 
@@ -304,3 +320,43 @@ def test_a_crash_between_two_http_batches_is_settled_by_key(app, office, sim, mo
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
     log = _submit_log(sim.url)
     assert len(log) == 250 and set(log.values()) == {1}
+
+
+def test_a_job_signs_its_next_part_while_the_last_one_is_at_oss(app, office, sim, monkeypatch):
+    """A job of 250 goes out as three HTTP batches; the first is posted before the job has
+    signed its last row, and every batch's rows are stored, signed, before it is posted."""
+    from jobs.pipeline import document
+    from oss.client import OssClient
+    from portal.models import Submission
+    from portal.submissions.services import create_send_batch
+
+    point_at(app, sim)
+    shop = office(app)
+    create_send_batch(shop.staff, shop.ready(250))
+    db.session.commit()
+    ids = sorted(s.id for s in submissions())
+    engine, real_sign, real_post = db.engine, document.sign, OssClient.submit_many
+    posted, overlapped, stored_before_post = threading.Event(), [], []
+
+    def sign(sub, application, filers):
+        if sub.id == ids[-1]:
+            overlapped.append(posted.wait(10))
+        real_sign(sub, application, filers)
+
+    def submit_many(self, documents):
+        keys = [key for key, _ in documents]
+        with engine.connect() as conn:  # what another transaction sees now
+            stored_before_post.append(conn.scalar(
+                sa.select(sa.func.count()).select_from(Submission).where(
+                    Submission.idempotency_key.in_(keys),
+                    Submission.document_digest.is_not(None))) == len(keys))
+        posted.set()
+        return real_post(self, documents)
+
+    monkeypatch.setattr(document, "sign", sign)
+    monkeypatch.setattr(OssClient, "submit_many", submit_many)
+    send_chunk(ids)
+    assert overlapped == [True]
+    assert stored_before_post == [True, True, True]
+    assert {s.state for s in submissions()} == {SubmissionState.SENT}
+    assert set(_submit_log(sim.url).values()) == {1}

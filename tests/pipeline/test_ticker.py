@@ -83,3 +83,15 @@ def test_a_worker_opens_each_signing_key_once_for_its_horses(app, office, sim):
         AuditEvent.action == "certificate_decrypted")).all()
     assert [a["purpose"] for a in actions] == ["worker key cache"]
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
+
+
+def test_the_worker_warm_up_compiles_the_jobs_statements(app, caplog):
+    import gc
+
+    from jobs.pipeline.warm import warm
+
+    try:
+        warm(app)  # a worker's start: must neither raise nor skip on a migrated database
+    finally:
+        gc.unfreeze()
+    assert "warm-up skipped" not in caplog.text
