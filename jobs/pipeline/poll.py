@@ -54,7 +54,8 @@ def schedule_polls() -> int:
         for i in range(0, len(ids), STATUS_BATCH):
             part = ids[i:i + STATUS_BATCH]
             db.session.execute(sa.update(Application).where(Application.id.in_(part))
-                               .values(last_polled_at=now)
+                               .values(last_polled_at=now,
+                                       updated_at=Application.updated_at)  # 更新日時 stays
                                .execution_options(synchronize_session=False))
             planned.append((backend, part))
     db.session.commit()

@@ -98,7 +98,7 @@ def import_status(batch_id: int):
 @policy("staff")
 def import_valid_rows(batch_id: int):
     batch = imports.import_valid_rows(get_or_404(ImportBatch, batch_id))
-    flash(f"エラーのない{batch.imported}行を下書きとして取り込みました。", "success")
+    flash(imports.imported_message(batch), "success")
     return redirect(url_for("applications.import_result", batch_id=batch.id))
 
 

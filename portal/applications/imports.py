@@ -137,6 +137,18 @@ def import_valid_rows(batch: ImportBatch) -> ImportBatch:
     return run_batch(batch.id)
 
 
+def imported_message(batch: ImportBatch) -> str:
+    """What the import of the rows without errors did, as the result page counts it."""
+    done = f"エラーのない{batch.imported}行を"
+    if batch.agent_org_id:
+        return done + f"取り込み、うち{batch.ready_count}行を代理人に依頼しました。"
+    if batch.mark_ready:
+        rest = batch.imported - batch.ready_count
+        return done + (f"取り込みました(送信可能 {batch.ready_count}行、作成中 {rest}行)。"
+                       if rest else "送信可能として取り込みました。")
+    return done + "下書きとして取り込みました。"
+
+
 def chassis_header(spec) -> str:
     """The import column of the 車台番号 (where a duplicate's message goes)."""
     return next((c.header for c in importer.columns(spec)

@@ -77,7 +77,7 @@ def _requester_lines(user) -> list[Waiting]:
 
 
 def _agent_lines(user) -> list[Waiting]:
-    from portal.receipts.eligibility import candidates
+    from portal.receipts.eligibility import count_candidates
     from portal.submissions.services import ready_count
 
     searched = [s for s in AGENT_ORDER if isinstance(s, S) and s != S.READY]
@@ -89,7 +89,7 @@ def _agent_lines(user) -> list[Waiting]:
             lines.append(Waiting(key, label, _list_count(user, status), hint,
                                  url_for("receipts.index", status=status.value)))
         elif key == RECEIPT_LIST:
-            lines.append(Waiting(key, "受付番号リスト待ち", len(candidates(user.org_id)),
+            lines.append(Waiting(key, "受付番号リスト待ち", count_candidates(user.org_id),
                                  "受付審査中です。受付番号リストに登録して送信してください。",
                                  url_for("receipts.new")))
         elif key == S.READY:  # the send page's own count: what 「すべてを送信」 sends

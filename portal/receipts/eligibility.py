@@ -65,26 +65,38 @@ def on_a_list(exclude_list_id: int | None = None):
     return query
 
 
+def _eligible(query, org_id: int, exclude_list_id: int | None):
+    """``query`` (over Application) narrowed to the organisation's eligible applications,
+    joined to the account that filed each."""
+    accounts = filing_account_ids()
+    return (query.join(accounts, accounts.c.application_id == Application.id)
+            .join(OssAccount, OssAccount.id == accounts.c.oss_account_id)
+            .where(Application.agent_org_id == org_id, OssAccount.org_id == org_id,
+                   Application.oss_status == oss_status.RECEPTION,
+                   Application.receipt_number != "",
+                   Application.procedure.in_(list_procedures()),
+                   Application.id.not_in(on_a_list(exclude_list_id)),
+                   # OSS may already have put it on a list (sent from elsewhere)
+                   Application.oss_detail["receipt_list"].as_string().is_(None)))
+
+
 def candidates(org_id: int, application_ids=None, *,
                exclude_list_id: int | None = None) -> list[Candidate]:
     """The organisation's eligible applications (optionally only ``application_ids``),
-    without their form data, which no list needs (the home page counts them too)."""
-    accounts = filing_account_ids()
-    query = (sa.select(Application, OssAccount).options(defer(Application.payload))
-             .join(accounts, accounts.c.application_id == Application.id)
-             .join(OssAccount, OssAccount.id == accounts.c.oss_account_id)
-             .where(Application.agent_org_id == org_id, OssAccount.org_id == org_id,
-                    Application.oss_status == oss_status.RECEPTION,
-                    Application.receipt_number != "",
-                    Application.procedure.in_(list_procedures()),
-                    Application.id.not_in(on_a_list(exclude_list_id)))
-             .order_by(OssAccount.backend, OssAccount.bulk_user_id, Application.receipt_number))
+    without their form data, which no list needs."""
+    query = _eligible(sa.select(Application, OssAccount).options(defer(Application.payload)),
+                      org_id, exclude_list_id)
     if application_ids is not None:
         query = query.where(Application.id.in_(list(application_ids)))
-    rows = db.session.execute(query).all()
-    # OSS may already have put it on a list (sent from elsewhere): its status says so.
-    return [Candidate(app, account) for app, account in rows
-            if not (app.oss_detail or {}).get("receipt_list")]
+    query = query.order_by(OssAccount.backend, OssAccount.bulk_user_id,
+                           Application.receipt_number)
+    return [Candidate(app, account) for app, account in db.session.execute(query).all()]
+
+
+def count_candidates(org_id: int) -> int:
+    """How many applications ``candidates(org_id)`` would give (the home page's count)."""
+    return db.session.scalar(_eligible(
+        sa.select(sa.func.count()).select_from(Application), org_id, None))
 
 
 def grouped(found: list[Candidate]) -> list[tuple[OssAccount, list[Candidate]]]:

@@ -8,9 +8,12 @@ before (timed when OSS says it happened), sets ``accepted_at`` (受付審査中)
 """
 
 import dataclasses
+import json
 import logging
 from datetime import UTC
 from datetime import datetime
+
+from sqlalchemy.orm.attributes import flag_modified
 
 from oss import status as oss
 from oss.status import ApplicationStatus
@@ -58,8 +61,14 @@ def naive_utc(value: str | None) -> datetime | None:
     return parsed.astimezone(UTC).replace(tzinfo=None)
 
 
+def _plain(value):
+    """``value`` as the JSON column gives it back (lists, not tuples), so an unchanged status
+    compares equal to what is stored."""
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
 def _jsonable(status: ApplicationStatus) -> dict:
-    return dataclasses.asdict(status)
+    return _plain(dataclasses.asdict(status))
 
 
 def _flags(status: ApplicationStatus) -> dict:
@@ -118,6 +127,7 @@ def record_oss_status(application, status: ApplicationStatus) -> list[Applicatio
     app = application
     if app.arrival_number and status.arrival_number != app.arrival_number:
         return []
+    before = _visible(app)
     previous = app.oss_detail or {}
     events = _replay_history(app, status, len(previous.get("history") or []))
     events += _new_flag_items(app, status, app.flags or {})
@@ -129,8 +139,8 @@ def record_oss_status(application, status: ApplicationStatus) -> list[Applicatio
     app.receipt_number = status.receipt_number or ""
     app.oss_status = status.status
     app.oss_status_at = naive_utc(status.updated_at) or utcnow()
-    app.flags = _flags(status)
-    app.fees = [dataclasses.asdict(f) for f in status.fees]
+    app.flags = _plain(_flags(status))
+    app.fees = _plain([dataclasses.asdict(f) for f in status.fees])
     app.oss_detail = _jsonable(status)
     app.suspend_reserved = status.suspension.reserved
     app.last_polled_at = utcnow()
@@ -139,7 +149,22 @@ def record_oss_status(application, status: ApplicationStatus) -> list[Applicatio
     if app.completed_at is None and status.status == oss.COMPLETED:
         app.completed_at = _first_at(status, oss.COMPLETED) or utcnow()
         _billing_completed(app.id)
+    if not events and _visible(app) == before:
+        _keep_updated_at(app)  # only polled: 更新日時 is when something changed
     return events
+
+
+def _visible(app) -> tuple:
+    """What a user can see change on an application after a status poll."""
+    return (app.state, app.arrival_number, app.receipt_number, app.oss_status, app.oss_status_at,
+            app.flags, app.fees, app.oss_detail, app.suspend_reserved, app.accepted_at,
+            app.completed_at)
+
+
+def _keep_updated_at(app) -> None:
+    """Write ``app`` without moving its ``updated_at`` (the column's onupdate fires only when
+    the statement does not set it)."""
+    flag_modified(app, "updated_at")
 
 
 def _billing_completed(application_id: int) -> None:

@@ -2,6 +2,7 @@
 
 import io
 
+import pytest
 import sqlalchemy as sa
 
 from forms import specs
@@ -108,6 +109,27 @@ def test_valid_rows_afterwards_from_the_result_page(client, tenants):
     assert "正しい4行だけ取り込む" in body(client.get(f"/applications/imports/{refused.id}"))
     client.post(f"/applications/imports/{refused.id}/valid-rows")
     assert batch().status == ImportStatus.IMPORTED and len(applications()) == 4
+
+
+def test_valid_rows_afterwards_say_what_they_became(client, tenants):
+    login(client, tenants["a_staff"])
+    upload(client, csv_bytes(import_rows(ITEN, rows(3, bad_at=(1,)))), mark_ready=True)
+    resp = client.post(f"/applications/imports/{batch().id}/valid-rows", follow_redirects=True)
+    # 移転登録 waits for its 電子委任状: imported, but not ready to send
+    assert "エラーのない3行を取り込みました(送信可能 0行、作成中 3行)。" in body(resp)
+
+
+@pytest.mark.parametrize("mark_ready,agent,ready,said", [
+    (False, None, 0, "エラーのない5行を下書きとして取り込みました。"),
+    (True, None, 5, "エラーのない5行を送信可能として取り込みました。"),
+    (True, None, 2, "エラーのない5行を取り込みました(送信可能 2行、作成中 3行)。"),
+    (False, 7, 5, "エラーのない5行を取り込み、うち5行を代理人に依頼しました。"),
+])
+def test_the_import_message_counts_as_the_result_page(mark_ready, agent, ready, said):
+    from portal.applications.imports import imported_message
+
+    assert imported_message(ImportBatch(imported=5, ready_count=ready, mark_ready=mark_ready,
+                                        agent_org_id=agent)) == said
 
 
 def test_cp932_file(client, tenants):

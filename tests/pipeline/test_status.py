@@ -152,3 +152,28 @@ def test_a_rejected_application_is_resubmitted_once(app, office, sim):
     batch = create_send_batch(shop.staff, ids, kind=SubmissionKind.RESUBMIT)
     assert batch.total == 0
     assert "「到達」のため再申請できません" in batch.refused[0]["reason"]
+
+
+def test_a_poll_that_finds_nothing_new_keeps_the_update_time(any_app, office, sim):
+    """更新日時 (the search's default sort, and what its live rows compare) moves when OSS
+    reports something new, not each time the application is polled."""
+    point_at(any_app, sim, STATUS_POLL_SECONDS=0)
+    shop = office(any_app)
+    ids = shop.ready(1, "keizoku")
+    send(shop.staff, ids)
+    settle(any_app)
+    sim.advance(45)
+    _poll(any_app)
+    db.session.rollback()
+    row = application(ids[0])
+    assert row.state == S.RECEPTION_REVIEW
+    changed_at, polled_at = row.updated_at, row.last_polled_at
+    _poll(any_app)
+    db.session.rollback()
+    row = application(ids[0])
+    assert row.last_polled_at > polled_at
+    assert row.updated_at == changed_at
+    sim.advance(45 * 60)
+    _poll(any_app)
+    db.session.rollback()
+    assert application(ids[0]).updated_at > changed_at

@@ -278,3 +278,19 @@ def test_a_list_holding_an_earlier_filing_is_not_sent(app, client, tenants, flow
     assert (f"No.{filed.id} は再申請されたため、このリストの受付番号({old})では送れません"
             in body(resp))
     assert reload(rl).status == ListStatus.UNSENT
+
+
+def test_an_application_oss_already_lists_is_neither_offered_nor_counted(any_app, tenants, flow,
+                                                                        office):
+    """OSS's status can name a list the portal did not send (made elsewhere): such an
+    application is no candidate, and the home page's count agrees with the page."""
+    from portal.receipts.eligibility import candidates
+    from portal.receipts.eligibility import count_candidates
+
+    staff = tenants["a_staff"]
+    listed, free = (at_reception(flow, office, staff) for _ in range(2))
+    row = reload(listed)
+    row.oss_detail = {**row.oss_detail, "receipt_list": "R0000000001"}
+    db.session.commit()
+    assert [c.application.id for c in candidates(staff.org_id)] == [free.id]
+    assert count_candidates(staff.org_id) == 1
