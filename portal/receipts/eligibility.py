@@ -10,6 +10,8 @@ submission that filed the application.
 """
 
 from dataclasses import dataclass
+from datetime import date
+from datetime import timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import defer
@@ -80,14 +82,57 @@ def _eligible(query, org_id: int, exclude_list_id: int | None):
                    Application.oss_detail["receipt_list"].as_string().is_(None)))
 
 
-def candidates(org_id: int, application_ids=None, *,
-               exclude_list_id: int | None = None) -> list[Candidate]:
+@dataclass(frozen=True)
+class Narrowing:
+    """What the list builder narrows its candidates to: a procedure, 受付日 (Japan days)."""
+
+    procedure: str = ""
+    accepted_from: date | None = None
+    accepted_to: date | None = None
+
+    @classmethod
+    def from_args(cls, args) -> "Narrowing":
+        from portal.applications.search_form import parse_date
+
+        def day(key):
+            try:
+                return parse_date(args.get(key, ""))
+            except ValueError:  # the page keeps working; the field just does not narrow
+                return None
+
+        procedure = args.get("procedure", "")
+        return cls(procedure=procedure if procedure in list_procedures() else "",
+                   accepted_from=day("accepted_from"), accepted_to=day("accepted_to"))
+
+    def apply(self, query):
+        from portal.applications.search_form import jst_day_start_utc
+
+        if self.procedure:
+            query = query.where(Application.procedure == self.procedure)
+        if self.accepted_from:
+            query = query.where(Application.accepted_at >= jst_day_start_utc(self.accepted_from))
+        if self.accepted_to:
+            end = jst_day_start_utc(self.accepted_to + timedelta(days=1))
+            query = query.where(Application.accepted_at < end)
+        return query
+
+    def args(self) -> dict[str, str]:
+        """As query arguments (for the links and the form that keep it)."""
+        return {k: str(v) for k, v in (("procedure", self.procedure),
+                                       ("accepted_from", self.accepted_from),
+                                       ("accepted_to", self.accepted_to)) if v}
+
+
+def candidates(org_id: int, application_ids=None, *, exclude_list_id: int | None = None,
+               narrowing: Narrowing | None = None) -> list[Candidate]:
     """The organisation's eligible applications (optionally only ``application_ids``),
     without their form data, which no list needs."""
     query = _eligible(sa.select(Application, OssAccount).options(defer(Application.payload)),
                       org_id, exclude_list_id)
     if application_ids is not None:
         query = query.where(Application.id.in_(list(application_ids)))
+    if narrowing is not None:
+        query = narrowing.apply(query)
     query = query.order_by(OssAccount.backend, OssAccount.bulk_user_id,
                            Application.receipt_number)
     return [Candidate(app, account) for app, account in db.session.execute(query).all()]

@@ -108,29 +108,39 @@ def members(rl: ReceiptList) -> list[Member]:
 def _check_selection(found: list, wanted: set[int]) -> None:
     if not wanted:
         raise ListError("受付番号リストに載せる申請を選んでください。", "application_id")
-    if len(wanted) > eligibility.MAX_ITEMS:
-        raise ListError(f"1つの受付番号リストに載せられるのは{eligibility.MAX_ITEMS}件までです"
-                        f"(選択: {len(wanted)}件)。", "application_id")
     missing = wanted - {c.application.id for c in found}
     if missing:
         shown = "、".join(f"No.{n}" for n in sorted(missing)[:10])
         raise ListError(f"{shown} は受付番号リストに載せられません。受付審査中で受付番号があり、"
                         "継続検査以外で、まだ他のリストに載っていない申請だけを選べます。",
                         "application_id")
-    if len({c.group for c in found}) > 1:
-        raise ListError("1つの受付番号リストには、同じ一括利用者IDで申請した申請だけを載せられます。"
-                        "一括利用者IDごとにリストを作成してください。", "application_id")
 
 
-def create_list(user, application_ids, name: str = "") -> ReceiptList:
-    """A new 未送信 list of the chosen eligible applications."""
+def _part_name(name: str, n: int, total: int) -> str:
+    if not name or total == 1:
+        return name
+    suffix = f"({n}/{total})"
+    return name[:MAX_NAME - len(suffix)] + suffix
+
+
+def create_lists(user, application_ids, name: str = "") -> list[ReceiptList]:
+    """未送信 lists of the chosen eligible applications: one list holds the applications
+    of one 一括利用者ID, at most ``MAX_ITEMS`` of them, so a larger or mixed choice becomes
+    several lists (in 受付番号 order; a name gets "(1/3)" …)."""
     name = (name or "").strip()
     if len(name) > MAX_NAME:
         raise ListError(f"リスト名は{MAX_NAME}文字以内で入力してください。", "name")
     wanted = {int(i) for i in application_ids}
     found = eligibility.candidates(user.org_id, wanted)
     _check_selection(found, wanted)
-    account = found[0].account
+    size = eligibility.MAX_ITEMS
+    parts = [(account, items[i:i + size]) for account, items in eligibility.grouped(found)
+             for i in range(0, len(items), size)]
+    return [_new_list(user, account, part, _part_name(name, n, len(parts)))
+            for n, (account, part) in enumerate(parts, 1)]
+
+
+def _new_list(user, account: OssAccount, found: list, name: str) -> ReceiptList:
     rl = ReceiptList(org_id=user.org_id, backend=account.backend, oss_account_id=account.id,
                      name=name, status=ListStatus.UNSENT, idempotency_key=new_key(),
                      created_by_id=user.id)

@@ -25,6 +25,9 @@ from portal.receipts.services import procedure_label
 from portal.tenancy import get_or_404
 
 
+SHOWN_PER_ACCOUNT = 300  # rows shown per 一括利用者ID; the rest are reached by narrowing
+
+
 @bp.context_processor
 def _helpers():
     return {"spec_name": procedure_label}
@@ -42,22 +45,32 @@ def index():
 @policy("staff", agent_only=True)
 def new():
     chosen = set(request.args.getlist("application_id", type=int))
-    return _render_new(chosen, "", None)
+    return _render_new(chosen, "", None, eligibility.Narrowing.from_args(request.args))
 
 
 @bp.post("/new")
 @policy("staff", agent_only=True)
 def create():
+    narrowing = eligibility.Narrowing.from_args(request.form)
     chosen = request.form.getlist("application_id", type=int)
+    whole = request.form.get("whole_account", type=int)
+    if whole is not None:  # every candidate of one 一括利用者ID, as narrowed
+        chosen = [c.application.id for c in eligibility.candidates(
+            current_user.org_id, narrowing=narrowing) if c.account.id == whole]
     name = request.form.get("name", "")
     try:
-        rl = svc.create_list(current_user, chosen, name)
+        made = svc.create_lists(current_user, chosen, name)
     except svc.ListError as exc:
-        return _render_new(set(chosen), name, exc, 422)
+        return _render_new(set(chosen), name, exc, narrowing, 422)
     db.session.commit()
-    flash(f"受付番号リスト(No.{rl.id}、{len(chosen)}件)を作成しました。内容を確認して送信してください。",
-          "success")
-    return redirect(url_for("receipts.show", list_id=rl.id))
+    if len(made) == 1:
+        flash(f"受付番号リスト(No.{made[0].id}、{len(chosen)}件)を作成しました。"
+              "内容を確認して送信してください。", "success")
+        return redirect(url_for("receipts.show", list_id=made[0].id))
+    flash(f"{len(chosen)}件を受付番号リスト{len(made)}件に分けて作成しました"
+          f"(No.{made[0].id}〜No.{made[-1].id}。1つのリストは同じ一括利用者IDの"
+          f"{eligibility.MAX_ITEMS}件まで)。それぞれ内容を確認して送信してください。", "success")
+    return redirect(url_for("receipts.index", status=ListStatus.UNSENT.value))
 
 
 @bp.get("/<int:list_id>")
@@ -153,7 +166,10 @@ def _change(list_id: int, action, done: str, enqueue: bool = False):
     return redirect(url_for("receipts.show", list_id=list_id))
 
 
-def _render_new(chosen: set[int], name: str, error, status: int = 200):
-    groups = eligibility.grouped(eligibility.candidates(current_user.org_id))
+def _render_new(chosen: set[int], name: str, error, narrowing, status: int = 200):
+    groups = eligibility.grouped(eligibility.candidates(current_user.org_id,
+                                                        narrowing=narrowing))
     return render_template("receipts/new.html", groups=groups, chosen=chosen, name=name,
-                           error=error, max_items=eligibility.MAX_ITEMS), status
+                           error=error, max_items=eligibility.MAX_ITEMS, narrowing=narrowing,
+                           shown_max=SHOWN_PER_ACCOUNT,
+                           procedures=eligibility.list_procedures()), status

@@ -18,7 +18,7 @@ def a_list(tenants, flow):
     office = flow.office(tenants["a"])
     staff = tenants["a_staff"]
     apps = [flow.until(flow.file(office, staff), "受付審査中") for _ in range(2)]
-    rl = svc.create_list(staff, [apps[0].id], "甲のリスト")
+    (rl,) = svc.create_lists(staff, [apps[0].id], "甲のリスト")
     db.session.commit()
     return rl, apps
 

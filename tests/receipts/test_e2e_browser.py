@@ -112,7 +112,7 @@ def test_create_send_list_and_complete_in_the_browser(served_db, running, page, 
     panel.get_by_role("link", name="受付番号リストを作成").click()
     expect(page.locator(f"#pick-{app_id}")).to_be_checked()
     page.fill("#name", "本日の窓口分")
-    page.get_by_role("button", name="選択した申請でリストを作成").click()
+    page.get_by_role("button", name="選択した申請でリストを作成").first.click()
     expect(page.locator("#flash")).to_contain_text("受付番号リスト")
     page.get_by_role("button", name="OSSへ送信").click()
     status = page.locator(".list-send-status")

@@ -105,16 +105,20 @@ def test_a_list_takes_one_account_and_eligible_applications_only(app, client, te
     assert f'id="account-{office.accounts["mlit"].id}"' in page
     assert f'id="account-{other.id}"' in page and f'id="candidate-{fresh.id}"' not in page
 
-    resp = client.post("/receipts/new", data={"name": "混在", "application_id": [a.id, b.id]})
+    resp = client.post("/receipts/new", data={"name": "混在", "application_id": [a.id, fresh.id]})
     assert resp.status_code == 422
     page = body(resp)
-    assert "同じ一括利用者IDで申請した申請だけ" in page
+    assert f"No.{fresh.id} は受付番号リストに載せられません" in page
     assert 'value="混在"' in page  # what the user typed stays
     assert re.search(rf'value="{a.id}" id="pick-{a.id}"[^>]*checked', page)
     assert lists() == []
 
-    resp = client.post("/receipts/new", data={"application_id": [fresh.id]})
-    assert resp.status_code == 422 and f"No.{fresh.id} は受付番号リストに載せられません" in body(resp)
+    # two 一括利用者ID: one list each
+    resp = client.post("/receipts/new", data={"name": "混在", "application_id": [a.id, b.id]})
+    assert resp.status_code == 302 and "status=unsent" in resp.headers["Location"]
+    made = sorted(lists(), key=lambda rl: rl.id)
+    assert [(rl.name, rl.oss_account_id, [i.application_id for i in rl.items]) for rl in made] == [
+        ("混在(1/2)", office.accounts["mlit"].id, [a.id]), ("混在(2/2)", other.id, [b.id])]
     resp = client.post("/receipts/new", data={"name": "x" * 121, "application_id": [a.id]})
     assert resp.status_code == 422 and "120文字以内" in body(resp)
     resp = client.post("/receipts/new", data={"name": ""})
@@ -294,3 +298,39 @@ def test_an_application_oss_already_lists_is_neither_offered_nor_counted(any_app
     db.session.commit()
     assert [c.application.id for c in candidates(staff.org_id)] == [free.id]
     assert count_candidates(staff.org_id) == 1
+
+
+def test_a_large_choice_becomes_lists_of_the_maximum_in_receipt_order(app, client, tenants,
+                                                                        flow, office,
+                                                                        monkeypatch):
+    from portal.receipts import eligibility
+    from portal.receipts import views
+
+    monkeypatch.setattr(eligibility, "MAX_ITEMS", 2)
+    monkeypatch.setattr(views, "SHOWN_PER_ACCOUNT", 3)
+    staff = tenants["a_staff"]
+    apps = [at_reception(flow, office, staff) for _ in range(4)]
+    henko = at_reception(flow, office, staff, "henko")  # another procedure
+    login(client, staff)
+    page = body(client.get("/receipts/new"))
+    assert page.count('<tr id="candidate-') == 3 and 'id="more-' in page  # 5, 3 shown
+    first_submit = re.search(r'<button type="submit"[^>]*>', page.split('id="receipt-list-form"')[1])
+    assert 'id="create-top"' in first_submit[0]  # Enter in リスト名 never takes a whole group
+
+    ids = [a.id for a in apps[:3]]
+    resp = client.post("/receipts/new", data={"name": "午前", "application_id": ids})
+    assert resp.status_code == 302
+    made = sorted(lists(), key=lambda rl: rl.id)
+    numbers = sorted(reload(a).receipt_number for a in apps[:3])
+    assert [(rl.name, sorted(i.receipt_number for i in rl.items)) for rl in made] == [
+        ("午前(1/2)", numbers[:2]), ("午前(2/2)", numbers[2:])]
+
+    # the rest of one procedure, as narrowed, with the group's button
+    page = body(client.get("/receipts/new?procedure=iten"))
+    assert f'id="candidate-{apps[3].id}"' in page and f'id="candidate-{henko.id}"' not in page
+    account = office.accounts["mlit"].id
+    resp = client.post("/receipts/new", data={"procedure": "iten", "whole_account": account})
+    assert resp.status_code == 302
+    last = max(lists(), key=lambda rl: rl.id)
+    assert [i.application_id for i in last.items] == [apps[3].id]
+    assert f'id="candidate-{henko.id}"' in body(client.get("/receipts/new"))

@@ -25,7 +25,7 @@ def sending(tenants, flow, office):
     """A list of two applications at 受付審査中, marked 送信中 as the user's action does."""
     staff = tenants["a_staff"]
     apps = [flow.until(flow.file(office, staff), "受付審査中") for _ in range(2)]
-    rl = svc.create_list(staff, [a.id for a in apps], "")
+    (rl,) = svc.create_lists(staff, [a.id for a in apps], "")
     svc.request_send(staff, rl)
     db.session.commit()
     return rl
@@ -146,7 +146,7 @@ def test_kei_list_goes_to_the_kei_backend(app, tenants, flow, office):
     staff = tenants["a_staff"]
     apps = [flow.until(flow.file(office, staff, "kei_shinsha_shinki"), "受付審査中")
             for _ in range(2)]
-    rl = svc.create_list(staff, [a.id for a in apps], "")
+    (rl,) = svc.create_lists(staff, [a.id for a in apps], "")
     assert rl.oss_account_id == office.accounts["kei"].id
     svc.request_send(staff, rl)
     db.session.commit()
