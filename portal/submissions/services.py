@@ -248,19 +248,25 @@ def sendable_query(user):
             .order_by(Application.updated_at.desc(), Application.id.desc()))
 
 
-def ready_ids(user) -> list[int]:
-    """Every application of the user's office that is ready to send (申請準備完了), oldest
-    first, up to one bulk send's limit: 「準備完了のすべてを送信」."""
+def ready_ids(user, where: list = ()) -> list[int]:
+    """Every application of the user's office that is ready to send (申請準備完了), and meets
+    ``where`` (a search's conditions), oldest first, up to one bulk send's limit:
+    「準備完了のすべてを送信」."""
+    return list(db.session.scalars(
+        sa.select(Application.id).where(_filed_by(user), Application.state == S.READY, *where)
+        .order_by(Application.id).limit(send_limit())))
+
+
+def ready_count(user, where: list = ()) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Application)
+                             .where(_filed_by(user), Application.state == S.READY, *where))
+
+
+def send_limit() -> int:
+    """Applications in one bulk send at most."""
     from jobs.pipeline import settings
 
-    return list(db.session.scalars(
-        sa.select(Application.id).where(_filed_by(user), Application.state == S.READY)
-        .order_by(Application.id).limit(int(settings.get("SEND_BATCH_MAX")))))
-
-
-def ready_count(user) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Application)
-                             .where(_filed_by(user), Application.state == S.READY))
+    return int(settings.get("SEND_BATCH_MAX"))
 
 
 def sent_message(batch: SendBatch) -> str:

@@ -10,6 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from forms import specs
 from portal.access import policy
+from portal.applications import search
+from portal.applications import search_form
 from portal.extensions import db
 from portal.hours.guard import send_refusal
 from portal.models import SendBatch
@@ -31,8 +33,12 @@ def index():
 @bp.post("/send")
 @policy("staff", agent_only=True)
 def send():
-    if request.form.get("scope") == "all_ready":  # 「準備完了のすべてを送信」
+    scope = request.form.get("scope")
+    if scope == "all_ready":  # 「準備完了のすべてを送信」
         ids = services.ready_ids(current_user)
+    elif scope == "search":  # 申請データ検索: every ready application the search finds
+        _, criteria = search_form.bind(current_user, request.form)
+        ids = services.ready_ids(current_user, search.conditions(current_user, criteria))
     else:
         ids = request.form.getlist("application_id")
     if not ids:

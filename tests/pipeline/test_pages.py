@@ -160,3 +160,33 @@ def test_every_ready_application_is_sent_with_one_button(app, office, sim):
     assert "/submissions/batches/" in url
     assert sorted(s.application_id for s in submissions()) == ready
     assert not set(theirs) & {s.application_id for s in submissions()}
+
+
+def test_every_ready_application_a_search_finds_is_sent_with_one_button(any_app, office, sim):
+    from tests.pipeline.office import submissions
+
+    point_at(any_app, sim)
+    shop, other = office(any_app), office(any_app)
+    inspections = shop.ready(2, "keizoku")
+    shop.ready(2, "iten")
+    shop.ready(1, "keizoku", state=ApplicationState.DRAFT)
+    theirs = other.ready(2, "keizoku")
+    client = any_app.test_client()
+    login(client, shop.staff)
+    page = client.get("/applications?procedure=keizoku").get_data(as_text=True)
+    assert "この条件の申請準備完了をすべて送信(2件)" in page
+    assert 'data-select-all="application_id"' in page and "js/select-all.js" in page
+    assert '<input type="hidden" name="procedure" value="keizoku">' in page
+    url = _batch_url(client.post("/submissions/send",
+                                 data={"scope": "search", "procedure": "keizoku"}))
+    assert "/submissions/batches/" in url
+    assert sorted(s.application_id for s in submissions()) == inspections
+    assert not set(theirs) & {s.application_id for s in submissions()}
+    page = client.get("/applications?procedure=keizoku").get_data(as_text=True)
+    assert "この条件の申請準備完了をすべて送信" not in page  # none left
+    resp = client.post("/submissions/send", data={"scope": "search", "procedure": "keizoku"})
+    assert resp.status_code == 302 and len(submissions()) == 2
+    send_page = client.get("/submissions/").get_data(as_text=True)
+    assert 'href="/applications?state=ready" id="send-by-search"' in send_page
+    assert "この条件の申請準備完了をすべて送信(2件)" in client.get(
+        "/applications?state=ready").get_data(as_text=True)  # the two 移転登録
