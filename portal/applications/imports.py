@@ -116,7 +116,8 @@ def run_batch(batch_id: int, progress=None) -> ImportBatch:
         batch.agent_org_id = None  # unlinked since the upload: imported as drafts
         message = ("依頼先の代理人との紐付けがなくなったため、"
                    "依頼せずに「作成中」として取り込みました。")
-    ids, batch.ready_count = _insert(user, spec, result.valid, mark_ready=batch.mark_ready,
+    ids, batch.ready_count = _insert(user, spec, result.valid, batch_id=batch.id,
+                                     mark_ready=batch.mark_ready,
                                      agent_org_id=batch.agent_org_id)
     batch.imported = len(ids)
     batch.first_application_id = ids[0] if ids else None
@@ -172,8 +173,8 @@ def _finish(batch: ImportBatch, status: ImportStatus, message: str = "") -> Impo
     return batch
 
 
-def _insert(user, spec, rows, *, mark_ready: bool, agent_org_id: int | None = None,
-            chunk: int = 1000) -> tuple[list[int], int]:
+def _insert(user, spec, rows, *, batch_id: int, mark_ready: bool,
+            agent_org_id: int | None = None, chunk: int = 1000) -> tuple[list[int], int]:
     """Insert one application per row (and one history event each), in chunks, in one
     transaction: drafts; ready to send with ``mark_ready`` unless a file must still be
     attached; or, for a requester, handed over to ``agent_org_id`` (依頼中). Returns the
@@ -188,7 +189,7 @@ def _insert(user, spec, rows, *, mark_ready: bool, agent_org_id: int | None = No
         "branch_id": branch.id if branch else None, "procedure": spec.code,
         "backend": Backend(spec.backend),
         "created_by_id": user.id, "updated_by_id": user.id, "created_at": now,
-        "updated_at": now, "return_comment": "",
+        "updated_at": now, "return_comment": "", "import_batch_id": batch_id,
     }
     connection = db.session.connection()
     ids: list[int] = []

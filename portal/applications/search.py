@@ -99,6 +99,8 @@ def conditions(user, c: Criteria) -> list:
         where.append(_contains(_col("registration_no"), c.registration_no, ignore_spaces=True))
     if c.chassis_no:
         where.append(_contains(_col("chassis_no"), c.chassis_no))
+    if c.import_batch_id:
+        where.append(A.import_batch_id == c.import_batch_id)
     return where
 
 

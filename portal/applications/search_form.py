@@ -137,6 +137,7 @@ class Criteria:
     requester_id: int | None = None
     registration_no: str = ""
     chassis_no: str = ""
+    import_batch_id: int | None = None  # an import's result page links to its applications
     sort: str = DEFAULT_SORT[0]
     descending: bool = True
     page: int = 1
@@ -199,6 +200,10 @@ def date_range(first, last) -> tuple[datetime | None, datetime | None]:
     return start, end
 
 
+def _positive(number: int | None) -> int | None:
+    return number if number and number > 0 else None
+
+
 def criteria_from(form: SearchForm, args) -> Criteria:
     """Check the bound form; put messages on the fields whose values cannot be used."""
     utc_from, utc_before = date_range(form.date_from, form.date_to)
@@ -215,6 +220,7 @@ def criteria_from(form: SearchForm, args) -> Criteria:
         staff_id=_int_choice(form, "staff"), requester_id=_int_choice(form, "requester"),
         registration_no=normalise_number(form.registration_no.data),
         chassis_no=normalise_number(form.chassis_no.data),
+        import_batch_id=_positive(args.get("import_batch", type=int)),
         sort=sort, descending=form.dir.data != "asc",
         page=max(1, min(args.get("page", 1, type=int) or 1, 100_000)),
         per_page=int(per_page))

@@ -137,6 +137,7 @@ def _render_index():
     page = search.search(current_user, criteria)
     query = request.args.to_dict()
     export_args = {k: v for k, v in query.items() if k != "page"}
+    unbatched = {k: v for k, v in export_args.items() if k != "import_batch"}
     matching_ready, limit = 0, 0
     if _can_send():  # 「この条件の申請準備完了をすべて送信」
         from portal.submissions.services import ready_count
@@ -146,7 +147,7 @@ def _render_index():
         limit = send_limit()
     return render_template(
         "applications/index.html", form=form, criteria=criteria, page=page,
-        matching_ready=matching_ready, send_limit=limit,
+        matching_ready=matching_ready, send_limit=limit, unbatched=unbatched,
         sort_labels=search_form.SORT_LABELS, send_endpoint=SEND_ENDPOINT, query=query,
         export_args=export_args, **_poll_context([a for a in page.items if live.app_is_live(a)]),
         **_row_context(criteria.backend))

@@ -132,6 +132,26 @@ def test_the_import_message_counts_as_the_result_page(mark_ready, agent, ready, 
                                         agent_org_id=agent)) == said
 
 
+def test_the_result_links_to_exactly_the_imported_applications(client, tenants):
+    login(client, tenants["a_staff"])
+    upload(client, csv_bytes(import_rows(ITEN, rows(2))))
+    first = batch()
+    resp = upload(client, csv_bytes(import_rows(ITEN, rows(3))))
+    second = max(fresh().scalars(sa.select(ImportBatch)).all(), key=lambda b: b.id)
+    assert second.id != first.id
+    html = body(client.get(resp.headers["Location"]))
+    link = f'href="/applications?import_batch={second.id}"'
+    assert link in html and "取り込んだ申請データを見る" in html
+    page = body(client.get(f"/applications?import_batch={second.id}"))
+    assert '<p id="result-count">3件' in page and f"一括取込(No.{second.id})" in page
+    assert f'<input type="hidden" name="import_batch" value="{second.id}">' in page
+    assert {a.import_batch_id for a in applications()} == {first.id, second.id}
+    stranger = client.application.test_client()
+    login(stranger, tenants["b_staff"])  # another office's batch number finds nothing of ours
+    found = body(stranger.get(f"/applications?import_batch={second.id}"))
+    assert '<p id="result-count">0件' in found
+
+
 def test_cp932_file(client, tenants):
     login(client, tenants["a_staff"])
     payloads = rows(2)
@@ -301,8 +321,6 @@ def test_the_same_vehicle_is_not_filed_twice_by_import(client, tenants):
     data = csv_bytes(import_rows(keizoku, payloads))
     upload(client, data, code="keizoku", mark_ready=True)
     first, second = applications()
-    fresh().execute(sa.delete(ImportBatch))
-    db.session.commit()
     resp = upload(client, csv_bytes(import_rows(keizoku, payloads + payloads[:1])),
                   code="keizoku", mark_ready=True)
     html = body(client.get(resp.headers["Location"]))
@@ -310,8 +328,6 @@ def test_the_same_vehicle_is_not_filed_twice_by_import(client, tenants):
     assert html.count(f"(No.{first.id}、申請準備完了)") == 2
     assert html.count(f"(No.{second.id}、申請準備完了)") == 1
     assert len(applications()) == 2  # nothing imported: the whole file was refused
-    fresh().execute(sa.delete(ImportBatch))
-    db.session.commit()
     fresh_rows = [dict(p, vehicle={**p["vehicle"], "chassis_no": "ZVW30-3999999"})
                   for p in payloads]
     resp = upload(client, csv_bytes(import_rows(keizoku, fresh_rows)), code="keizoku",

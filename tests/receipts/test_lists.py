@@ -314,7 +314,8 @@ def test_a_large_choice_becomes_lists_of_the_maximum_in_receipt_order(app, clien
     login(client, staff)
     page = body(client.get("/receipts/new"))
     assert page.count('<tr id="candidate-') == 3 and 'id="more-' in page  # 5, 3 shown
-    first_submit = re.search(r'<button type="submit"[^>]*>', page.split('id="receipt-list-form"')[1])
+    form = page.split('id="receipt-list-form"')[1]
+    first_submit = re.search(r'<button type="submit"[^>]*>', form)
     assert 'id="create-top"' in first_submit[0]  # Enter in リスト名 never takes a whole group
 
     ids = [a.id for a in apps[:3]]
