@@ -31,12 +31,49 @@ def procedure_name(code: str) -> str:
     return procedure.name if procedure else code
 
 
+def _backend_label(backend) -> str:
+    return "軽自動車" if backend.value == "kei" else "登録車"
+
+
+def _line(statement: Statement, r: BillingRecord) -> Line:
+    return Line(receipt_number=r.receipt_number or "—", procedure=procedure_name(r.procedure),
+                backend=_backend_label(r.backend), completed_at=r.completed_at,
+                amount=r.unit_price, earlier_month=r.month if r.month != statement.month else "")
+
+
 def lines_of(statement: Statement) -> list[Line]:
-    return [Line(receipt_number=r.receipt_number or "—", procedure=procedure_name(r.procedure),
-                 backend="軽自動車" if r.backend.value == "kei" else "登録車",
-                 completed_at=r.completed_at, amount=r.unit_price,
-                 earlier_month=r.month if r.month != statement.month else "")
-            for r in statement.records]
+    return [_line(statement, r) for r in statement.records]
+
+
+def line_page(statement: Statement, page: int, per_page: int = 200):
+    """One page of the statement's lines, in the statement's order (``.items`` are Lines)."""
+    result = db.paginate(sa.select(BillingRecord)
+                         .where(BillingRecord.statement_id == statement.id)
+                         .order_by(BillingRecord.completed_at, BillingRecord.id),
+                         page=page, per_page=per_page, error_out=False)
+    result.items = [_line(statement, r) for r in result.items]
+    return result
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    procedure: str  # Japanese name
+    backend: str    # Japanese label
+    count: int
+    amount: int
+
+
+def subtotals(statement: Statement) -> list[Subtotal]:
+    """Count and amount per procedure and back-end (one GROUP BY), registered vehicles first."""
+    rows = db.session.execute(
+        sa.select(BillingRecord.backend, BillingRecord.procedure, sa.func.count(),
+                  sa.func.sum(BillingRecord.unit_price))
+        .where(BillingRecord.statement_id == statement.id)
+        .group_by(BillingRecord.backend, BillingRecord.procedure)).all()
+    order = list(BY_CODE)
+    rows.sort(key=lambda r: (r[0].value == "kei", order.index(r[1]) if r[1] in order else 99))
+    return [Subtotal(procedure_name(code), _backend_label(backend), count, int(amount or 0))
+            for backend, code, count, amount in rows]
 
 
 def own_statements() -> list[Statement]:

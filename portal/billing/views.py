@@ -38,15 +38,21 @@ def statements():
 @policy("admin", "association")
 def statement(statement_id):
     row = get_or_404(Statement, statement_id)
-    return render_template("billing/statement.html", statement=row, lines=svc.lines_of(row))
+    page = svc.line_page(row, request.args.get("page", 1, type=int))
+    return render_template("billing/statement.html", statement=row, lines=page.items,
+                           page=page, subtotals=svc.subtotals(row))
+
+
+PRINTED_LINES_MAX = 500  # a longer statement prints its subtotals; the lines are in the files
 
 
 @bp.get("/statements/<int:statement_id>/print")
 @policy("admin", "association")
 def statement_print(statement_id):
     row = get_or_404(Statement, statement_id)
-    return render_template("billing/statement_print.html", statement=row,
-                           lines=svc.lines_of(row))
+    lines = svc.lines_of(row) if row.item_count <= PRINTED_LINES_MAX else None
+    return render_template("billing/statement_print.html", statement=row, lines=lines,
+                           subtotals=svc.subtotals(row))
 
 
 def _filename(row: Statement, ext: str) -> str:

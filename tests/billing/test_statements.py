@@ -89,6 +89,33 @@ def test_print_view(client, tenants, closed):
     assert "main-nav" not in body
 
 
+def test_a_statement_shows_subtotals_and_pages_its_lines(client, tenants, closed, monkeypatch):
+    """A month of thousands of lines: the page shows subtotals per procedure and the lines a
+    page at a time; the print view keeps the subtotals and leaves long detail to the files."""
+    from portal.billing import statements
+    from portal.billing import views
+
+    real = statements.line_page
+    monkeypatch.setattr(statements, "line_page", lambda st, page: real(st, page, per_page=1))
+    monkeypatch.setattr(views, "PRINTED_LINES_MAX", 1)
+    login(client, tenants["a_admin"])
+    url = f"/billing/statements/{closed['a_jan'].id}"
+    first = client.get(url).get_data(as_text=True)
+    subtotals = first.split('id="subtotals"')[1].split("</table>")[0]
+    assert ('<td>継続検査</td><td>登録車</td><td class="num">1</td><td class="num">45</td>'
+            in subtotals)
+    assert ('<td>継続検査</td><td>軽自動車</td><td class="num">1</td><td class="num">45</td>'
+            in subtotals)
+    assert subtotals.index("登録車") < subtotals.index("軽自動車")
+    assert "R-1" in first and "R-2" not in first and "2件中 1〜1件を表示" in first
+    assert f'href="{url}?page=2" rel="next"' in first
+    second = client.get(f"{url}?page=2").get_data(as_text=True)
+    assert "R-2" in second and "R-1" not in second
+    printed = client.get(f"{url}/print").get_data(as_text=True)
+    assert 'id="lines-in-files"' in printed and "R-1" not in printed
+    assert 'id="subtotals"' in printed
+
+
 def test_admin_cannot_reach_another_organisations_statement(client, tenants, closed):
     login(client, tenants["b_admin"])
     for suffix in ("", "/csv", "/xlsx", "/print"):
