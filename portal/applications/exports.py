@@ -95,6 +95,13 @@ def csv_chunks(user, c: Criteria) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
+# A workbook is built whole before its first byte goes out (≈ 6 s for 50,000 rows, 17 s for
+# 130,000 measured); beyond this the page offers the CSV, which streams.
+XLSX_MAX_ROWS = 50_000
+XLSX_TOO_MANY = ("Excelで出力できるのは{limit:,}件までです(該当: {count:,}件)。"
+                 "条件を絞り込むか、CSVで出力してください。")
+
+
 def xlsx_file(user, c: Criteria) -> io.BytesIO:
     """The workbook (rows are flushed to disk while it is built; the zip is kept in memory)."""
     import xlsxwriter

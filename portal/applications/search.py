@@ -179,10 +179,19 @@ def page_ids(where: list, c: Criteria, page: int, total: int) -> list[int]:
     return ids[::-1]
 
 
+def _count(where: list) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(A).where(*where)) or 0
+
+
+def count(user, c: Criteria) -> int:
+    """How many applications ``c`` matches."""
+    return _count(conditions(user, c))
+
+
 def search(user, c: Criteria) -> Page:
     """One page of results for ``c`` and the total number of matches."""
     where = conditions(user, c)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(A).where(*where)) or 0
+    total = _count(where)
     page = min(c.page, max(1, math.ceil(total / c.per_page)))
     ids = page_ids(where, c, page, total)
     return Page(items=load_rows(ids), total=total, page=page, per_page=c.per_page)

@@ -6,10 +6,13 @@ the same pages under /admin/applications; each pair shares one body.
 
 from flask import Response
 from flask import current_app
+from flask import flash
+from flask import redirect
 from flask import render_template
 from flask import request
 from flask import send_file
 from flask import stream_with_context
+from flask import url_for
 from flask_login import current_user
 
 from forms import specs
@@ -108,6 +111,11 @@ def _csv():
 
 def _xlsx():
     _, criteria = search_form.bind(current_user, request.args)
+    found = search.count(current_user, criteria)
+    if found > exports.XLSX_MAX_ROWS:
+        flash(exports.XLSX_TOO_MANY.format(limit=exports.XLSX_MAX_ROWS, count=found), "error")
+        back = {k: v for k, v in request.args.items()}
+        return redirect(url_for(endpoints()["index"], **back))
     return send_file(exports.xlsx_file(current_user, criteria), mimetype=exports.XLSX_MIME,
                      as_attachment=True, download_name=_filename("xlsx"))
 
@@ -148,6 +156,7 @@ def _render_index():
     return render_template(
         "applications/index.html", form=form, criteria=criteria, page=page,
         matching_ready=matching_ready, send_limit=limit, unbatched=unbatched,
+        xlsx_max=exports.XLSX_MAX_ROWS,
         sort_labels=search_form.SORT_LABELS, send_endpoint=SEND_ENDPOINT, query=query,
         export_args=export_args, **_poll_context([a for a in page.items if live.app_is_live(a)]),
         **_row_context(criteria.backend))

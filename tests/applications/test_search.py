@@ -249,6 +249,19 @@ def test_xlsx_export_matches_the_search(a_client, world):
     assert values[1][6:9] == ["有", None, "有"]
 
 
+def test_a_search_too_large_for_excel_is_offered_as_csv(a_client, world, monkeypatch):
+    monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)
+    page = a_client.get("/applications").get_data(as_text=True)
+    assert 'id="xlsx-too-many"' in page and "Excelは1件まで" in page
+    assert "/applications/export.csv" in page
+    resp = a_client.get("/applications/export.xlsx?sort=id")
+    assert resp.status_code == 302 and "sort=id" in resp.headers["Location"]
+    shown = a_client.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Excelで出力できるのは1件までです(該当: " in shown
+    one = a_client.get("/applications/export.xlsx?backend=kei")  # one row: still a workbook
+    assert one.mimetype == exports.XLSX_MIME
+
+
 def test_exports_never_run_what_was_typed_as_a_formula(db_app, tenants):
     filed(tenants["a_staff"], "iten", S.DRAFT, owner_name="=HYPERLINK('http://x')")
     client = db_app.test_client()
