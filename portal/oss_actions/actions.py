@@ -6,6 +6,8 @@ effect. An unknown outcome (timeout, 5xx) is never repeated blindly: the
 status query says whether it took effect.
 """
 
+from dataclasses import dataclass
+
 from oss.errors import OssError
 from oss.errors import OssNotSent
 from oss.errors import OssOutcomeUnknown
@@ -28,12 +30,23 @@ class ActionError(Exception):
         self.code = code
 
 
-def perform(user, app: Application, kind: str, call, **detail):
+@dataclass(frozen=True)
+class Outcome:
+    """How an action went: OSS's answer (None when unknown) and whether the application's
+    status was read again afterwards (if not, the page still shows the status before)."""
+
+    result: object
+    refreshed: bool
+
+
+NOT_REFRESHED = "OSSの最新の状況はまだ確認できていません(次回の状況確認で画面に反映されます)。"
+
+
+def perform(user, app: Application, kind: str, call, **detail) -> Outcome:
     """Run ``call(client)``; record the event, the audit and OSS's new status.
 
-    :return: what ``call`` returned, or None when the outcome was unknown (the
-        recorded status then tells what happened).
-    :raises ActionError: OSS refused, could not be reached, or could not be asked.
+    :raises ActionError: OSS refused, could not be reached, or gave no answer and could
+        not be asked what happened.
     """
     client = client_for(app.backend.value)
     before = app.state
@@ -52,12 +65,14 @@ def perform(user, app: Application, kind: str, call, **detail):
             unknown = True
         try:
             record(app, client.status(app.arrival_number))
+            refreshed = True
         except OssError as exc:
             if unknown:
                 raise ActionError("OSSからの応答がなく、結果も確認できませんでした。"
                                   "時間をおいて状況を確認してください。", "unknown") from exc
+            refreshed = False
         _log(user, app, kind, before, unknown=unknown, **detail)
-        return result
+        return Outcome(result, refreshed)
     finally:
         client.close()
 

@@ -12,6 +12,7 @@ from oss import status as st
 from portal.models import Application
 from portal.models import PaymentMode
 from portal.oss_actions import detail
+from portal.oss_actions.actions import NOT_REFRESHED
 from portal.oss_actions.actions import ActionError
 from portal.oss_actions.actions import perform
 
@@ -78,14 +79,29 @@ def pay(user, app: Application) -> str:
     if not shown.can_pay:
         raise ActionError(shown.refusal)
     codes = [f.code for f in shown.direct]
-    result = perform(user, app, "direct_payment",
-                     lambda client: client.request_direct_payment(app.arrival_number, codes),
-                     fees=codes, amount=shown.direct_total)
-    paid = sum(f.amount for f in result.paid) if result is not None else None
-    rest = [f for f in detail.fees(app) if not f.paid_via]
-    message = (f"ダイレクト納付を依頼しました({paid:,}円)。" if paid is not None
-               else "ダイレクト納付の結果をOSSの状況から確認しました。")
+    outcome = perform(user, app, "direct_payment",
+                      lambda client: client.request_direct_payment(app.arrival_number, codes),
+                      fees=codes, amount=shown.direct_total)
+    result = outcome.result
+    if result is None:  # no answer: the status read afterwards says what was paid
+        message = "ダイレクト納付の結果をOSSの状況から確認しました。"
+        rest = [f for f in detail.fees(app) if not f.paid_via]
+    else:
+        message = f"ダイレクト納付を依頼しました({sum(f.amount for f in result.paid):,}円)。"
+        rest = list(result.remaining)  # OSS's own answer, whatever the page showed before
+        if not outcome.refreshed:
+            _mark_paid(app, result.paid)  # what OSS said it paid is never offered again
+            message += NOT_REFRESHED
     if rest:
         message += ("残りの料金(" + "、".join(f.label for f in rest) +
                     ")はOSSポータルでまとめ納付してください。")
     return message
+
+
+def _mark_paid(app: Application, paid) -> None:
+    """Put OSS's answer on the stored fee lines until the next status says the same."""
+    by_code = {f.code: f for f in paid}
+    app.fees = [({**line, "paid_via": by_code[line["code"]].paid_via or "direct",
+                  "paid_at": by_code[line["code"]].paid_at}
+                 if line.get("code") in by_code and not line.get("paid_via") else line)
+                for line in (app.fees or [])]

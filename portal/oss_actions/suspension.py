@@ -13,6 +13,7 @@ from forms import specs
 from oss import status as st
 from portal.models import Application
 from portal.oss_actions import detail
+from portal.oss_actions.actions import NOT_REFRESHED
 from portal.oss_actions.actions import ActionError
 from portal.oss_actions.actions import perform
 
@@ -123,8 +124,10 @@ def reserve(user, app: Application) -> str:
                               app.oss_status == st.SUSPENDED)
     if refusal:
         raise ActionError(refusal)
-    perform(user, app, "suspension_reserved",
-            lambda client: client.reserve_suspension(app.arrival_number))
+    outcome = perform(user, app, "suspension_reserved",
+                      lambda client: client.reserve_suspension(app.arrival_number))
+    if not outcome.refreshed:
+        return "中断予約を受け付けました。" + NOT_REFRESHED
     now = detail.suspension(app)
     if app.oss_status == st.SUSPENDED:
         return "中断予約を受け付け、申請は中断しました。"
@@ -136,11 +139,19 @@ def reserve(user, app: Application) -> str:
 
 
 def cancel(user, app: Application) -> str:
-    """Cancel the reservation, or resume an application that is 中断."""
+    """Cancel the reservation, or resume an application that is 中断; the message says what
+    OSS reports afterwards."""
     resuming = app.oss_status == st.SUSPENDED
     if not (resuming or app.suspend_reserved or detail.suspension(app).get("reserved")):
         raise ActionError("取り消す中断予約がありません。")
-    perform(user, app, "suspension_resumed" if resuming else "suspension_cancelled",
-            lambda client: client.cancel_suspension(app.arrival_number))
-    return "中断を解除しました。処理が再開します。" if resuming else "中断予約を取り消しました。"
-
+    outcome = perform(user, app, "suspension_resumed" if resuming else "suspension_cancelled",
+                      lambda client: client.cancel_suspension(app.arrival_number))
+    done = "中断を解除しました。処理が再開します。" if resuming else "中断予約を取り消しました。"
+    if not outcome.refreshed:
+        return done + NOT_REFRESHED
+    still = (app.oss_status == st.SUSPENDED if resuming
+             else bool(detail.suspension(app).get("reserved")))
+    if still:
+        return ("OSSの状況では、まだ中断しています。状況を確認してください。" if resuming else
+                "OSSの状況では、中断予約はまだ残っています。状況を確認してください。")
+    return done

@@ -47,6 +47,34 @@ def test_direct_payment_pays_national_money_and_leaves_the_rest(any_app, tenants
     assert fees_by_code(app)["tech_info_fee"]["paid_via"] == "matome"
 
 
+def test_a_payment_whose_status_cannot_be_read_is_not_offered_again(app, client, tenants, flow,
+                                                                    monkeypatch):
+    """OSS paid, then the status query failed: the page says so, names the fees OSS says are
+    left, and takes what OSS paid off the button, so nobody pays twice."""
+    from oss.client import OssClient
+    from oss.errors import OssNotSent
+
+    office = flow.office(tenants["a"], payment_mode=PaymentMode.DIRECT_NATIONAL)
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff, "keizoku"), "納付待ち", steps=6)
+    login(client, staff)
+
+    def unreachable(self, arrival_number):
+        raise OssNotSent("OSSに接続できませんでした(未送信)。")
+
+    with monkeypatch.context() as m:
+        m.setattr(OssClient, "status", unreachable)
+        page = body(client.post(f"/applications/{filed.id}/oss/direct-payment",
+                                follow_redirects=True))
+    assert "ダイレクト納付を依頼しました(25,800円)。OSSの最新の状況はまだ確認できていません" in page
+    assert "残りの料金(技術情報管理手数料)はOSSポータルでまとめ納付してください" in page
+    fees = fees_by_code(filed)
+    assert fees["inspection_fee"]["paid_via"] == "direct" == fees["weight_tax"]["paid_via"]
+    assert fees["tech_info_fee"]["paid_via"] is None
+    assert "ダイレクト納付できる未納の料金はありません" in page
+    assert "ダイレクト納付する(国庫金" not in page
+
+
 def test_kei_direct_payment_covers_the_weight_tax_only(app, client, tenants, flow):
     office = flow.office(tenants["a"], payment_mode=PaymentMode.DIRECT_NATIONAL)
     staff = tenants["a_staff"]

@@ -143,3 +143,37 @@ def test_the_admins_read_only_panels_follow_the_status_too(app, client, tenants,
     other = app.test_client()
     login(other, tenants["b_admin"])
     assert other.get(url).status_code == 404
+
+
+def test_a_cancellation_says_what_oss_reports_afterwards(app, client, tenants, flow, office,
+                                                         monkeypatch):
+    """「取り消しました」 only when OSS's status agrees; a cancellation whose status cannot be
+    read says so instead of claiming success."""
+    from oss.client import OssClient
+    from oss.errors import OssNotSent
+    from oss.errors import OssOutcomeUnknown
+
+    staff = tenants["a_staff"]
+    filed = flow.until(flow.file(office, staff), "受付審査中")
+    login(client, staff)
+    client.post(f"/applications/{filed.id}/oss/suspension")
+    url = f"/applications/{filed.id}/oss/suspension/cancel"
+
+    def lost(self, arrival_number):  # the answer never came, and nothing was done
+        raise OssOutcomeUnknown("OSSからの応答がタイムアウトしました。")
+
+    with monkeypatch.context() as m:
+        m.setattr(OssClient, "cancel_suspension", lost)
+        page = body(client.post(url, follow_redirects=True))
+    assert "OSSの状況では、中断予約はまだ残っています。状況を確認してください。" in page
+    assert "中断予約を取り消しました。" not in page
+
+    def unreadable(self, arrival_number):
+        raise OssNotSent("OSSに接続できませんでした(未送信)。")
+
+    with monkeypatch.context() as m:
+        m.setattr(OssClient, "status", unreadable)
+        page = body(client.post(url, follow_redirects=True))
+    assert "中断予約を取り消しました。OSSの最新の状況はまだ確認できていません" in page
+    flow.poll(filed)  # the next status read shows it is gone
+    assert not detail.suspension(filed).get("reserved")
