@@ -128,9 +128,9 @@ class Application(db.Model):
     owner_name: Mapped[str] = mapped_column(sa.String(120), default="")
     source_application_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("application.id"), nullable=True)
-    # The bulk import whose row it was (its result page lists exactly these).
-    import_batch_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("import_batch.id"), nullable=True, index=True)
+    # The bulk import whose row it was (its result page lists exactly these). No foreign
+    # key: adding one rebuilds this table on SQLite; batches are never deleted.
+    import_batch_id: Mapped[int | None] = mapped_column(nullable=True, index=True)
     return_comment: Mapped[str] = mapped_column(sa.Text, default="")
     # What OSS last reported (kept raw, beside the portal's own state).
     oss_status: Mapped[str] = mapped_column(sa.String(30), default="", index=True)

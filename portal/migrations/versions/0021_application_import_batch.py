@@ -2,6 +2,8 @@
 
 Set when a row of a bulk import becomes an application, so the import's result
 page can show exactly those applications (申請データ検索 narrowed to the batch).
+No foreign key: on SQLite adding one rebuilds the whole application table (and
+dropping it again fails while other tables point at it); batches are never deleted.
 
 Revision ID: 0021
 Revises: 0020
@@ -21,8 +23,6 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.add_column(sa.Column('import_batch_id', sa.Integer(), nullable=True))
-        batch_op.create_foreign_key('fk_application_import_batch_id_import_batch',
-                                    'import_batch', ['import_batch_id'], ['id'])
         batch_op.create_index('ix_application_import_batch_id', ['import_batch_id'],
                               unique=False)
 
@@ -30,6 +30,4 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table('application', schema=None) as batch_op:
         batch_op.drop_index('ix_application_import_batch_id')
-        batch_op.drop_constraint('fk_application_import_batch_id_import_batch',
-                                 type_='foreignkey')
         batch_op.drop_column('import_batch_id')
