@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from portal import audit
 from portal.extensions import db
-from portal.htmx import client_redirect
+from portal.htmx import session_expired
 from portal.htmx import is_htmx
 
 PUBLIC = "public"
@@ -45,9 +45,9 @@ def _view_for(endpoint):
 
 
 def login_redirect():
+    if is_htmx():  # a partial of a page already open: keep the page, say the login is gone
+        return session_expired()
     target = url_for("auth.login", next=request.full_path if request.method == "GET" else None)
-    if is_htmx():
-        return client_redirect(target)
     return redirect(target)
 
 

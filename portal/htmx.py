@@ -27,6 +27,17 @@ def client_redirect(url: str) -> Response:
     return resp
 
 
+SESSION_EXPIRED_EVENT = "ossdesk-session-expired"
+
+
+def session_expired() -> Response:
+    """The answer to a partial whose login is gone: nothing is swapped (what the user typed
+    stays on the page) and the page is told, so it can say so (``static/js/app.js``)."""
+    resp = Response("", status=401)
+    resp.headers["HX-Reswap"] = "none"
+    return trigger_client_event(resp, SESSION_EXPIRED_EVENT)
+
+
 def retarget(resp: Response, selector: str) -> Response:
     resp.headers["HX-Retarget"] = selector
     return resp

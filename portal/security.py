@@ -19,7 +19,7 @@ CSP = (
 
 # Endpoints a user who must change the initial password may still reach.
 _PASSWORD_CHANGE_ALLOWED = {"auth.password", "auth.password_submit", "auth.logout", "static",
-                            "main.healthz"}
+                            "main.healthz", "auth.session_token"}
 
 
 def set_scope_and_force_password_change():

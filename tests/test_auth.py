@@ -87,6 +87,24 @@ def test_idle_session_expires(client, tenants):
     assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
 
 
+def test_a_partial_after_the_login_expired_keeps_the_page(client, tenants):
+    """htmx parts of an open page get no login page to swap in: 401, nothing swapped, and
+    the event the page shows its notice for; the token endpoint answers only a live login."""
+    login(client, tenants["a_staff"])
+    token = client.get("/session/token")
+    assert token.status_code == 200 and token.json["csrf_token"]
+    assert token.headers["Cache-Control"] == "no-store"
+    row = db.session.scalar(sa.select(UserSession))
+    row.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    part = client.post("/applications/check?procedure=iten&field=owner__name",
+                       headers={"HX-Request": "true"})
+    assert part.status_code == 401 and "HX-Redirect" not in part.headers
+    assert part.headers["HX-Reswap"] == "none"
+    assert "ossdesk-session-expired" in part.headers["HX-Trigger"]
+    assert client.get("/session/token").status_code == 302  # to the login page
+
+
 def test_absolute_session_lifetime(client, tenants):
     login(client, tenants["a_staff"])
     row = db.session.scalar(sa.select(UserSession))

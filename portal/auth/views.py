@@ -3,11 +3,13 @@
 from urllib.parse import urlsplit
 
 from flask import flash
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from portal.access import AUTHENTICATED
 from portal.access import PUBLIC
@@ -57,6 +59,16 @@ def login_submit():
                 return redirect(url_for("auth.password"))
             return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/login.html", form=form), 200
+
+
+@bp.get("/session/token")
+@policy(AUTHENTICATED)
+def session_token():
+    """A CSRF token for the current login: the page's forms check the login with it before
+    they post, and take it after the user logged in again in another tab."""
+    resp = jsonify(csrf_token=generate_csrf())
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
 
 
 @bp.post("/logout")

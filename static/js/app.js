@@ -39,3 +39,68 @@ document.addEventListener("application-status-changed", (event) => {
     htmx.ajax("GET", el.dataset.refreshUrl, { source: el, target: el, swap: "outerHTML" });
   });
 });
+
+// When the login has expired (30 minutes idle) nothing typed on an open page is lost: a partial
+// that finds the login gone swaps nothing and announces it (portal/htmx.session_expired); a
+// form checks the login before it posts. The page then says so, the user logs in again in
+// another tab, and back on this page takes a fresh CSRF token for its forms and partials.
+const tokenUrl = () => document.body.dataset.sessionTokenUrl;
+const expiredNote = () => document.getElementById("session-expired");
+
+async function currentLogin() {
+  try {
+    const resp = await fetch(tokenUrl(), { redirect: "manual", credentials: "same-origin",
+                                           headers: { Accept: "application/json" } });
+    if (resp.status === 200) return { token: (await resp.json()).csrf_token };
+    return { expired: true };  // sent to the login page: the login is gone
+  } catch {
+    return {};  // no answer (offline): the post goes as it would have without this check
+  }
+}
+
+function useToken(token) {
+  document.querySelectorAll('input[name="csrf_token"]').forEach((input) => {
+    input.value = token;
+  });
+  const headers = JSON.parse(document.body.getAttribute("hx-headers") || "{}");
+  headers["X-CSRFToken"] = token;
+  document.body.setAttribute("hx-headers", JSON.stringify(headers));
+}
+
+function loginExpired() {
+  const note = expiredNote();
+  if (!note) return;
+  note.hidden = false;
+  note.scrollIntoView({ block: "nearest" });
+}
+
+document.addEventListener("ossdesk-session-expired", loginExpired);
+
+window.addEventListener("focus", async () => {
+  const note = expiredNote();
+  if (!note || note.hidden) return;
+  const login = await currentLogin();
+  if (login.token) {
+    useToken(login.token);
+    note.hidden = true;
+  }
+});
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!tokenUrl() || form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")
+      || !form.querySelector('input[name="csrf_token"]') || form.dataset.loginChecked) return;
+  event.preventDefault();
+  if (form.dataset.loginChecking) return;  // a second click while the first is checked
+  form.dataset.loginChecking = "1";
+  const login = await currentLogin();
+  delete form.dataset.loginChecking;
+  if (login.expired) {
+    loginExpired();
+    return;
+  }
+  if (login.token) useToken(login.token);
+  form.dataset.loginChecked = "1";
+  form.requestSubmit(event.submitter);
+  delete form.dataset.loginChecked;
+});
