@@ -144,6 +144,19 @@ _NOT_TABLES = ((b"%PDF", "PDFファイル"), (b"\xd0\xcf\x11\xe0", "旧形式の
                (b"\xff\xd8\xff", "画像ファイル"), (b"\x89PNG", "画像ファイル"))
 
 
+def _read_utf16(data: bytes) -> list[list[str]]:
+    """A UTF-16 file with its byte-order mark: tab-separated as Excel saves 「Unicode テキスト」,
+    or comma-separated."""
+    try:
+        text = data.decode("utf-16")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError("UTF-16のファイルとして読めません。"
+                              "CSV(UTF-8)で保存し直してください。") from exc
+    first = text.split("\n", 1)[0]
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+
+
 def read_table(data: bytes) -> list[list[str]]:
     """Rows of cells from an .xlsx or CSV upload (decided by content)."""
     if not data.strip():
@@ -156,6 +169,8 @@ def read_table(data: bytes) -> list[list[str]]:
             raise ImportFileError(f"{kind}は取り込めません。.xlsx か CSV を使ってください。{hint}")
     if data.startswith(b"PK\x03\x04"):
         rows = _read_xlsx(data)
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16: Excel's 「Unicode テキスト」
+        rows = _read_utf16(data)
     else:
         if b"\x00" in data[:4096]:
             raise ImportFileError("CSVとして読めません(バイナリファイルです)。")

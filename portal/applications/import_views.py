@@ -35,10 +35,13 @@ def import_form():
     return _render_form(svc.spec_or_404(request.args.get("procedure", "")))
 
 
-def _render_form(spec, status: int = 200):
+def _render_form(spec, status: int = 200, *, file_error: str = "", error: str = ""):
+    """The upload form; after a refusal, its message where it belongs and the options as
+    they were chosen (a file input cannot be refilled)."""
     agents = [] if current_user.organization.kind.is_agent else req.linked_agents(current_user)
     return render_template("applications/import.html", spec=spec, agents=agents,
-                           columns=importer.columns(spec)), status
+                           columns=importer.columns(spec), chosen=request.form,
+                           file_error=file_error, error=error), status
 
 
 @bp.get("/applications/import/template")
@@ -62,8 +65,7 @@ def import_upload():
     try:
         data = imports.read_upload(storage)
     except importer.ImportFileError as exc:
-        flash(exc.message, "error")
-        return _render_form(spec, 422)
+        return _render_form(spec, 422, file_error=exc.message)
     try:
         batch = imports.create_batch(current_user, spec.code, data, storage.filename,
                                      valid_only=bool(request.form.get("valid_only")),
@@ -73,8 +75,7 @@ def import_upload():
                                      or None)
     except imports.HandOverRefused as exc:
         db.session.rollback()
-        flash(exc.message, "error")
-        return _render_form(spec, 422)
+        return _render_form(spec, 422, error=exc.message)
     imports.start(batch)
     return redirect(url_for("applications.import_result", batch_id=batch.id))
 

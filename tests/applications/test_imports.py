@@ -152,6 +152,18 @@ def test_the_result_links_to_exactly_the_imported_applications(client, tenants):
     assert '<p id="result-count">0件' in found
 
 
+def test_a_refused_file_is_named_at_its_field_and_the_options_stay(client, tenants):
+    login(client, tenants["a_staff"])
+    resp = upload(client, b"", valid_only=True, mark_ready=True)
+    assert resp.status_code == 422
+    html = body(resp)
+    assert ('<p class="error" id="file-error">ファイルが空です。 '
+            "もう一度ファイルを選んでください。</p>") in html
+    assert 'name="valid_only" value="1" checked' in html
+    assert 'name="mark_ready" value="1" checked' in html
+    assert 'name="to_full_width" value="1" checked' not in html
+
+
 def test_cp932_file(client, tenants):
     login(client, tenants["a_staff"])
     payloads = rows(2)

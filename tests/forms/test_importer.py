@@ -50,6 +50,15 @@ def test_csv_encodings_are_detected(encoding):
     assert rows[1][rows[0].index("新所有者:氏名又は名称")] == "山田　太郎"
 
 
+@pytest.mark.parametrize("delimiter", ["\t", ","])
+def test_utf16_text_as_excel_saves_it_is_read(delimiter):
+    """Excel's 「Unicode テキスト」 is UTF-16 with a byte-order mark, tab-separated."""
+    table = import_rows(ITEN, [example_payload(ITEN)])
+    text = "\r\n".join(delimiter.join(row) for row in table) + "\r\n"
+    rows = importer.read_table(text.encode("utf-16"))
+    assert rows[0] == table[0] and rows[1] == table[1]
+
+
 def test_cp932_only_characters_are_named():
     payload = example_payload(ITEN)
     payload["owner"]["name"] = "髙橋　①郎"
