@@ -1,6 +1,6 @@
 """Certificate pages: admins manage their organisation's, association staff upload for any."""
 
-from flask import abort
+from flask import current_app
 from flask import flash
 from flask import redirect
 from flask import render_template
@@ -40,8 +40,11 @@ def _upload(org: Organization):
         return _render(org, form)
     try:
         data = read_upload(form.file.data)
-    except UploadTooLarge:
-        abort(413)
+    except UploadTooLarge:  # next to the field, with what was typed kept
+        cap = current_app.config["CERT_UPLOAD_MAX_BYTES"] // 1024
+        form.file.errors = [f"ファイルが大きすぎます(上限{cap}KB)。電子証明書のファイル"
+                            "(.p12 / .pfx)を選んでください。"]
+        return _render(org, form), 413
     try:
         deposit(org, data, form.password.data, form.start_date.data, current_user)
     except CertificateRejected as exc:

@@ -78,7 +78,10 @@ def test_bad_date_is_explained_in_japanese(client, tenants, issuers):
 
 def test_files_over_64_kib_are_refused_with_413(client, tenants, issuers):
     login(client, tenants["a_admin"])
-    assert upload(client, b"\x30" * (64 * 1024 + 1)).status_code == 413
+    over = upload(client, b"\x30" * (64 * 1024 + 1), start="2026-12-01")
+    assert over.status_code == 413
+    page = over.get_data(as_text=True)
+    assert "ファイルが大きすぎます(上限64KB)" in page and 'value="2026-12-01"' in page
     assert upload(client, b"\x30" * (1024 * 1024)).status_code == 413
     assert upload(client, p12(issuers.gyoseishoshi)[1]).status_code == 302
 
