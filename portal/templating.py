@@ -59,5 +59,8 @@ def nav_items() -> list[tuple[str, str]]:
 
 
 def init_app(app) -> None:
+    from portal.waiting import not_started_note
+
     app.jinja_env.filters["jst"] = jst
     app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals["not_started_note"] = not_started_note

@@ -56,6 +56,27 @@ def queue_state() -> dict:
     return {"ok": True, "mode": mode}
 
 
+def workers_state() -> dict:
+    """Whether a job worker ran the periodic tick lately (every PIPELINE_TICK_SECONDS): with
+    none running, sends, imports and checks wait without end."""
+    from jobs.pipeline import settings
+    from jobs.pipeline.periodic import last_run_age
+
+    interval = float(settings.get("PIPELINE_TICK_SECONDS"))
+    if interval <= 0:
+        return {"ok": True, "checked": False}  # no tick to watch
+    try:
+        age = last_run_age()
+    except Exception as exc:  # the queue's own state says Redis is away
+        return {"ok": False, "checked": True, "detail": type(exc).__name__}
+    limit = max(3 * interval, 60.0)
+    state = {"ok": age is not None and age <= limit, "checked": True,
+             "last_tick_seconds_ago": None if age is None else round(age)}
+    if not state["ok"]:
+        state["detail"] = "no worker has run the periodic tick lately"
+    return state
+
+
 def report() -> tuple[dict, int]:
     """The health document and its HTTP status (503 when the database is down or its schema
     is not the one this code needs)."""
@@ -66,10 +87,12 @@ def report() -> tuple[dict, int]:
     body = {
         "database": database,
         "queue": queue_state(),
+        "workers": workers_state(),
         "oss": {
             "mlit": probe(current_app.config["OSS_MLIT_URL"]),
             "kei": probe(current_app.config["OSS_KEI_URL"]),
         },
     }
-    body["status"] = "ok" if database["ok"] and body["queue"]["ok"] else "degraded"
+    body["status"] = ("ok" if database["ok"] and body["queue"]["ok"] and body["workers"]["ok"]
+                      else "degraded")
     return body, 200 if database["ok"] else 503

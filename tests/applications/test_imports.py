@@ -1,6 +1,7 @@
 """Bulk import through the browser: templates, good/bad/CP932/xlsx files, valid rows, jobs."""
 
 import io
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -259,6 +260,14 @@ def test_large_file_runs_as_a_job_with_progress(client, app, tenants):
     status = body(client.get(f"/applications/imports/{pending.id}/status",
                              headers={"HX-Request": "true"}))
     assert 'hx-trigger="load delay:1s"' in status and "<progress" in status
+    assert 'id="not-started"' not in status
+    run = fresh().get(JobRun, pending.job_run_id)
+    fresh().execute(sa.update(JobRun).where(JobRun.id == run.id).values(
+        created_at=run.created_at - timedelta(minutes=2)))  # nobody took it for two minutes
+    db.session.commit()
+    status = body(client.get(f"/applications/imports/{pending.id}/status",
+                             headers={"HX-Request": "true"}))
+    assert 'id="not-started"' in status and "2分前から待機中" in status
     result = import_batch(pending.job_run_id, pending.id)  # what the worker runs
     assert result["imported"] == 900
     run = fresh().get(JobRun, pending.job_run_id)

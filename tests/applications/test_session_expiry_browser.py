@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 def _expire_logins() -> None:
-    db.session.rollback()  # this thread's reads end first (every SQLite transaction writes)
+    db.session.rollback()  # this thread's open transaction ends before the delete
     db.session.execute(sa.delete(UserSession))  # as the idle limit does
     db.session.commit()
 

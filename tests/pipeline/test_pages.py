@@ -77,6 +77,8 @@ def test_progress_polls_once_per_page_until_every_row_is_final(app, office, sim)
 def test_a_bulk_sends_page_is_read_in_order_from_its_index(any_app, office):
     """Refused first, then those in flight, then the sent, each by id: the order the index
     (batch, rank, id) keeps, so a poll reads one page instead of sorting the whole send."""
+    from datetime import timedelta
+
     import sqlalchemy as sa
 
     from portal.extensions import db
@@ -190,3 +192,27 @@ def test_every_ready_application_a_search_finds_is_sent_with_one_button(any_app,
     assert 'href="/applications?state=ready" id="send-by-search"' in send_page
     assert "この条件の申請準備完了をすべて送信(2件)" in client.get(
         "/applications?state=ready").get_data(as_text=True)  # the two 移転登録
+
+
+def test_a_send_no_worker_picks_up_says_so(app, office):
+    """Written but never taken by a worker: after a minute the progress says so."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from portal.extensions import db
+    from portal.models import SendBatch
+    from portal.submissions.services import create_send_batch
+
+    shop = office(app)
+    batch = create_send_batch(shop.staff, shop.ready(2))
+    db.session.commit()  # written, never enqueued: as if no worker ran
+    client = app.test_client()
+    login(client, shop.staff)
+    url = f"/submissions/batches/{batch.id}/progress"
+    assert 'id="not-started"' not in client.get(url).get_data(as_text=True)
+    db.session.execute(sa.update(SendBatch).values(
+        created_at=batch.created_at - timedelta(minutes=5)))
+    db.session.commit()
+    part = client.get(url).get_data(as_text=True)
+    assert 'id="not-started"' in part and "作業プロセス(ワーカー)が止まっている可能性" in part
