@@ -269,6 +269,25 @@ def send_limit() -> int:
     return int(settings.get("SEND_BATCH_MAX"))
 
 
+WAITING_STATES = (SubmissionState.RETRY, SubmissionState.UNKNOWN)
+
+
+def waiting_ids(batch: SendBatch) -> list[int]:
+    """The batch's rows waiting for a retry (再試行待ち) or for a look-up by key (確認中)."""
+    return list(db.session.scalars(sa.select(Submission.id).where(
+        Submission.batch_id == batch.id, Submission.state.in_(WAITING_STATES))))
+
+
+def make_due_now(ids: list[int]) -> None:
+    """The user asked not to wait for the backoff: the rows are due now (the send job still
+    looks an unknown outcome up by its key before anything is sent again)."""
+    for part in _chunks(ids):
+        db.session.execute(sa.update(Submission)
+                           .where(Submission.id.in_(part), Submission.state.in_(WAITING_STATES))
+                           .values(next_attempt_at=utcnow())
+                           .execution_options(synchronize_session=False))
+
+
 def sent_message(batch: SendBatch) -> str:
     if not batch.total:
         return "送信できる申請データがありませんでした。理由を確認してください。"

@@ -13,6 +13,7 @@ from portal.access import policy
 from portal.applications import search
 from portal.applications import search_form
 from portal.extensions import db
+from portal.hours.guard import action_refusal
 from portal.hours.guard import send_refusal
 from portal.models import SendBatch
 from portal.models import SubmissionState
@@ -74,6 +75,26 @@ def batch(batch_id: int):
 def batch_progress(batch_id: int):
     send_batch = get_or_404(SendBatch, batch_id)
     return render_template("submissions/_progress.html", **_progress_context(send_batch))
+
+
+@bp.post("/batches/<int:batch_id>/retry-now")
+@policy("staff", agent_only=True)
+def retry_now(batch_id: int):
+    """Do not wait for the backoff: look up and send again the batch's waiting rows now."""
+    from jobs.pipeline.outbox import enqueue_submissions
+
+    send_batch = get_or_404(SendBatch, batch_id)
+    if (closed := action_refusal()) is not None:  # sending keeps the service hours
+        return closed
+    ids = services.waiting_ids(send_batch)
+    if ids:
+        services.make_due_now(ids)
+        db.session.commit()
+        enqueue_submissions(ids)
+        flash(f"確認中・再試行待ちの{len(ids)}件を今すぐ処理します。", "success")
+    else:
+        flash("確認中・再試行待ちの申請はありません。", "info")
+    return redirect(url_for("submissions.batch", batch_id=batch_id))
 
 
 def _progress_context(send_batch: SendBatch) -> dict:

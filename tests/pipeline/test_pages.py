@@ -216,3 +216,29 @@ def test_a_send_no_worker_picks_up_says_so(app, office):
     db.session.commit()
     part = client.get(url).get_data(as_text=True)
     assert 'id="not-started"' in part and "作業プロセス(ワーカー)が止まっている可能性" in part
+
+
+def test_waiting_rows_show_their_next_try_and_go_now_on_request(app, office, sim):
+    """OSS was unreachable: the rows wait for their backoff (shown); once OSS is back the
+    user need not wait — 「今すぐ処理する」 sends them, each once."""
+    from portal.models import SubmissionState
+    from tests.pipeline.office import submissions
+
+    point_at(app, None, OSS_MLIT_URL="http://127.0.0.1:9/mlit",
+             SUBMIT_RETRY_DELAYS=(1800,))
+    shop = office(app)
+    client = app.test_client()
+    login(client, shop.staff)
+    url = _batch_url(client.post("/submissions/send",
+                                 data={"application_id": [str(i) for i in shop.ready(2)]}))
+    drain(app)
+    assert {s.state for s in submissions()} == {SubmissionState.RETRY}
+    part = client.get(url + "/progress").get_data(as_text=True)
+    assert "確認中・再試行待ちの2件を今すぐ処理する" in part and "次回の自動処理: " in part
+    point_at(app, sim)  # OSS is back
+    batch_id = int(url.rstrip("/").rsplit("/", 1)[1])
+    resp = client.post(f"/submissions/batches/{batch_id}/retry-now")
+    assert resp.status_code == 302
+    drain(app)
+    assert {s.state for s in submissions()} == {SubmissionState.SENT}
+    assert "今すぐ処理する" not in client.get(url + "/progress").get_data(as_text=True)
