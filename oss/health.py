@@ -2,6 +2,13 @@
 
 import requests
 
+# What staff read on the association's system page (``detail`` keeps the technical name).
+_REASONS = (
+    (requests.Timeout, "応答がありません(タイムアウト)"),
+    (requests.ConnectionError, "接続できません(接続先が停止しているか、ネットワークの問題です)"),
+    (requests.RequestException, "通信エラー"),
+)
+
 
 def probe(base_url: str, timeout: float = 2.0) -> dict:
     """GET ``{base_url}/healthz``; never raises."""
@@ -9,5 +16,8 @@ def probe(base_url: str, timeout: float = 2.0) -> dict:
     try:
         resp = requests.get(url, timeout=timeout)
     except requests.RequestException as exc:
-        return {"ok": False, "url": base_url, "detail": type(exc).__name__}
-    return {"ok": resp.status_code == 200, "url": base_url, "detail": f"HTTP {resp.status_code}"}
+        reason = next(text for kind, text in _REASONS if isinstance(exc, kind))
+        return {"ok": False, "url": base_url, "detail": type(exc).__name__, "reason": reason}
+    ok = resp.status_code == 200
+    return {"ok": ok, "url": base_url, "detail": f"HTTP {resp.status_code}",
+            "reason": "正常に応答しました" if ok else f"エラーを返しました(HTTP {resp.status_code})"}

@@ -57,6 +57,8 @@ def test_embedded_worker_runs_the_oss_check(app, simulator, embedded_worker):
 def test_unreachable_oss_fails_with_a_japanese_reason(app, embedded_worker):
     done = _wait_terminal(runs.start("oss-check", "jobs.system.check_oss").id)
     assert done.status == JobStatus.FAILED and "到達できません" in done.error
+    assert done.result["mlit"]["reason"].startswith("接続できません")  # staff read this
+    assert done.result["mlit"]["detail"] == "ConnectionError"  # and operators this
 
 
 @pytest.mark.redis
