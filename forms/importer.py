@@ -123,8 +123,6 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             if sum(i.file_size for i in archive.infolist()) > MAX_UNZIPPED:
                 raise ImportFileError("Excelファイルの展開後のサイズが大きすぎます。")
-            formulas = any(b"<f" in archive.read(name) for name in archive.namelist()
-                           if name.startswith("xl/worksheets/") and name.endswith(".xml"))
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportFileError:
         raise
@@ -137,33 +135,9 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             rows.append([_cell(v) for v in values])
             if len(rows) > MAX_ROWS + 1:
                 break
-        title = sheet.title
+        return rows
     finally:
         book.close()
-    if formulas and (cell := _formula_without_result(data, title, rows)):
-        raise ImportFileError(f"数式の計算結果が保存されていないセルがあります({cell}など)。"
-                              "Excelで開いて保存し直すか、値として貼り付けてから取り込んでください。")
-    return rows
-
-
-def _formula_without_result(data: bytes, title: str, rows: list[list[str]]) -> str:
-    """The first cell holding a formula whose result the file does not carry (a file saved by
-    a program that does not calculate, e.g. openpyxl): it would read as empty."""
-    import openpyxl
-    from openpyxl.utils import get_column_letter
-
-    book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    try:
-        for r, values in enumerate(book[title].iter_rows(values_only=True)):
-            if r >= len(rows):
-                break
-            for c, value in enumerate(values):
-                empty = c >= len(rows[r]) or rows[r][c] == ""
-                if empty and isinstance(value, str) and value.startswith("="):
-                    return f"{get_column_letter(c + 1)}{r + 1}"
-    finally:
-        book.close()
-    return ""
 
 
 _NOT_TABLES = ((b"%PDF", "PDFファイル"), (b"\xd0\xcf\x11\xe0", "旧形式のExcel(.xls)"),

@@ -59,29 +59,6 @@ def test_utf16_text_as_excel_saves_it_is_read(delimiter):
     assert rows[0] == table[0] and rows[1] == table[1]
 
 
-def test_formulas_without_their_results_are_named():
-    """A workbook saved without calculating (its formulas carry no result) would read as
-    empty cells: the file is refused with the first such cell named."""
-    import io
-
-    import openpyxl
-
-    table = import_rows(ITEN, [example_payload(ITEN)])
-    book = openpyxl.Workbook()
-    sheet = book.active
-    for row in table:
-        sheet.append(row)
-    column = table[0].index("車両:車台番号") + 1
-    sheet.cell(row=2, column=column, value='="ZVW30-"&"8800001"')
-    out = io.BytesIO()
-    book.save(out)
-    with pytest.raises(importer.ImportFileError) as refused:
-        importer.read_table(out.getvalue())
-    letter = openpyxl.utils.get_column_letter(column)
-    assert refused.value.message.startswith(
-        f"数式の計算結果が保存されていないセルがあります({letter}2など)")
-
-
 def test_cp932_only_characters_are_named():
     payload = example_payload(ITEN)
     payload["owner"]["name"] = "髙橋　①郎"
