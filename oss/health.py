@@ -19,5 +19,5 @@ def probe(base_url: str, timeout: float = 2.0) -> dict:
         reason = next(text for kind, text in _REASONS if isinstance(exc, kind))
         return {"ok": False, "url": base_url, "detail": type(exc).__name__, "reason": reason}
     ok = resp.status_code == 200
-    return {"ok": ok, "url": base_url, "detail": f"HTTP {resp.status_code}",
-            "reason": "正常に応答しました" if ok else f"エラーを返しました(HTTP {resp.status_code})"}
+    reason = "正常に応答しました" if ok else f"エラーを返しました(HTTP {resp.status_code})"
+    return {"ok": ok, "url": base_url, "detail": f"HTTP {resp.status_code}", "reason": reason}

@@ -93,6 +93,7 @@ def test_a_partial_after_the_login_expired_keeps_the_page(client, tenants):
     login(client, tenants["a_staff"])
     token = client.get("/session/token")
     assert token.status_code == 200 and token.json["csrf_token"]
+    assert token.json["user_id"] == tenants["a_staff"].id  # the page posts only as its user
     assert token.headers["Cache-Control"] == "no-store"
     row = db.session.scalar(sa.select(UserSession))
     row.last_seen_at = utcnow() - timedelta(minutes=31)

@@ -66,7 +66,7 @@ def login_submit():
 def session_token():
     """A CSRF token for the current login: the page's forms check the login with it before
     they post, and take it after the user logged in again in another tab."""
-    resp = jsonify(csrf_token=generate_csrf())
+    resp = jsonify(csrf_token=generate_csrf(), user_id=current_user.id)
     resp.headers["Cache-Control"] = "no-store"
     return resp
 

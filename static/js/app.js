@@ -43,19 +43,23 @@ document.addEventListener("application-status-changed", (event) => {
 // When the login has expired (30 minutes idle) nothing typed on an open page is lost: a partial
 // that finds the login gone swaps nothing and announces it (portal/htmx.session_expired); a
 // form checks the login before it posts. The page then says so, the user logs in again in
-// another tab, and back on this page takes a fresh CSRF token for its forms and partials.
+// another tab, and back on this page takes a fresh CSRF token for its forms and partials —
+// only if it is the same user's login: a page opened by one user never posts as another.
 const tokenUrl = () => document.body.dataset.sessionTokenUrl;
-const expiredNote = () => document.getElementById("session-expired");
 
 async function currentLogin() {
+  let resp;
   try {
-    const resp = await fetch(tokenUrl(), { redirect: "manual", credentials: "same-origin",
-                                           headers: { Accept: "application/json" } });
-    if (resp.status === 200) return { token: (await resp.json()).csrf_token };
-    return { expired: true };  // sent to the login page: the login is gone
+    resp = await fetch(tokenUrl(), { redirect: "manual", credentials: "same-origin",
+                                     headers: { Accept: "application/json" } });
   } catch {
     return {};  // no answer (offline): the post goes as it would have without this check
   }
+  if (resp.type === "opaqueredirect" || resp.status === 401) return { expired: true };
+  if (resp.status !== 200) return {};  // busy or failing: the post goes; the server answers
+  const body = await resp.json();
+  if (String(body.user_id) !== document.body.dataset.userId) return { otherUser: true };
+  return { token: body.csrf_token };
 }
 
 function useToken(token) {
@@ -67,28 +71,32 @@ function useToken(token) {
   document.body.setAttribute("hx-headers", JSON.stringify(headers));
 }
 
-function loginExpired() {
-  const note = expiredNote();
-  if (!note) return;
+function showNote(id) {
+  const note = document.getElementById(id);
+  if (!note || !note.hidden) return;  // shown once, not scrolled to again by every poll
   note.hidden = false;
   note.scrollIntoView({ block: "nearest" });
 }
 
-document.addEventListener("ossdesk-session-expired", loginExpired);
+document.addEventListener("ossdesk-session-expired", () => showNote("session-expired"));
 
 window.addEventListener("focus", async () => {
-  const note = expiredNote();
+  const note = document.getElementById("session-expired");
   if (!note || note.hidden) return;
   const login = await currentLogin();
   if (login.token) {
     useToken(login.token);
     note.hidden = true;
+  } else if (login.otherUser) {
+    note.hidden = true;
+    showNote("session-other-user");
   }
 });
 
 document.addEventListener("submit", async (event) => {
   const form = event.target;
   if (!tokenUrl() || form.method.toLowerCase() !== "post" || form.hasAttribute("hx-post")
+      || form.hasAttribute("data-no-login-check")
       || !form.querySelector('input[name="csrf_token"]') || form.dataset.loginChecked) return;
   event.preventDefault();
   if (form.dataset.loginChecking) return;  // a second click while the first is checked
@@ -96,9 +104,14 @@ document.addEventListener("submit", async (event) => {
   const login = await currentLogin();
   delete form.dataset.loginChecking;
   if (login.expired) {
-    loginExpired();
+    showNote("session-expired");
     return;
   }
+  if (login.otherUser) {
+    showNote("session-other-user");
+    return;
+  }
+  if (!form.isConnected) return;  // replaced by a refresh meanwhile: the user clicks again
   if (login.token) useToken(login.token);
   form.dataset.loginChecked = "1";
   form.requestSubmit(event.submitter);

@@ -57,3 +57,27 @@ def test_an_expired_login_keeps_the_typed_form_and_saves_it_after_a_new_login(
     db.session.rollback()
     saved = db.session.scalars(sa.select(Application)).one()
     assert saved.chassis_no == "ZVW30-7654321" and saved.owner_name == "山田　太郎"
+
+
+def test_a_page_opened_by_one_user_never_posts_as_another(live_server, page, tenants):
+    base, staff = live_server.url, tenants["a_staff"]
+    log_in(page, base, staff)
+    page.goto(f"{base}/applications/new?procedure=iten")
+    page.fill("#vehicle__chassis_no", "ZVW30-1111111")
+
+    other = page.context.new_page()  # the same browser, another user of another office
+    other.goto(f"{base}/dashboard")
+    other.get_by_role("button", name="ログアウト").click()
+    other.wait_for_url(re.compile(r".*/login"))
+    other.fill("#login_id", tenants["b_staff"].login_id)
+    other.fill("#password", PASSWORD)
+    other.get_by_role("button", name="ログイン").click()
+    other.wait_for_url(re.compile(r".*/dashboard"))
+    other.close()
+
+    page.bring_to_front()
+    page.get_by_role("button", name="下書き保存").click()
+    expect(page.locator("#session-other-user")).to_be_visible()
+    expect(page).to_have_url(re.compile(r".*/applications/new\?procedure=iten"))
+    db.session.rollback()
+    assert db.session.scalars(sa.select(Application)).all() == []
