@@ -146,16 +146,16 @@ def _render_index():
     query = request.args.to_dict()
     export_args = {k: v for k, v in query.items() if k != "page"}
     unbatched = {k: v for k, v in export_args.items() if k != "import_batch"}
-    matching_ready, limit = 0, 0
+    matching_ready, top, limit = 0, 0, 0
     if _can_send():  # 「この条件の申請準備完了をすべて送信」
-        from portal.submissions.services import ready_count
+        from portal.submissions.services import ready_span
         from portal.submissions.services import send_limit
 
-        matching_ready = ready_count(current_user, search.conditions(current_user, criteria))
+        matching_ready, top = ready_span(current_user, search.conditions(current_user, criteria))
         limit = send_limit()
     return render_template(
         "applications/index.html", form=form, criteria=criteria, page=page,
-        matching_ready=matching_ready, send_limit=limit, unbatched=unbatched,
+        matching_ready=matching_ready, matching_top=top, send_limit=limit, unbatched=unbatched,
         xlsx_max=exports.XLSX_MAX_ROWS,
         sort_labels=search_form.SORT_LABELS, send_endpoint=SEND_ENDPOINT, query=query,
         export_args=export_args, **_poll_context([a for a in page.items if live.app_is_live(a)]),

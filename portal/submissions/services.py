@@ -262,6 +262,32 @@ def ready_count(user, where: list = ()) -> int:
                              .where(_filed_by(user), Application.state == S.READY, *where))
 
 
+def ready_span(user, where: list = ()) -> tuple[int, int]:
+    """How many ready applications meet ``where``, and the highest id among them: what a
+    「この条件の…すべてを送信」 button shows, and holds the send to."""
+    count, top = db.session.execute(
+        sa.select(sa.func.count(), sa.func.max(Application.id))
+        .where(_filed_by(user), Application.state == S.READY, *where)).one()
+    return count, top or 0
+
+
+SEARCH_CHANGED = ("条件に当てはまる申請準備完了の申請が、画面を表示したときから変わりました"
+                  "(表示: {shown:,}件、現在: {now:,}件)。画面を更新して確認してから送信してください。")
+SEARCH_EMPTY = "この条件に当てはまる申請準備完了の申請はありません。"
+
+
+def ready_ids_as_shown(user, where: list, shown: int, top: int) -> list[int]:
+    """The ready applications a search showed: those meeting ``where`` up to the id ``top``
+    the page saw, oldest first, at most one send's limit. ValueError (with the message) when
+    they are no longer the ``shown`` ones (one was sent, or changed, meanwhile)."""
+    ids = ready_ids(user, [*where, Application.id <= top])
+    if not ids:
+        raise ValueError(SEARCH_EMPTY)
+    if len(ids) != min(shown, send_limit()):
+        raise ValueError(SEARCH_CHANGED.format(shown=min(shown, send_limit()), now=len(ids)))
+    return ids
+
+
 def send_limit() -> int:
     """Applications in one bulk send at most."""
     from jobs.pipeline import settings

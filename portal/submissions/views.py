@@ -37,9 +37,18 @@ def send():
     scope = request.form.get("scope")
     if scope == "all_ready":  # 「準備完了のすべてを送信」
         ids = services.ready_ids(current_user)
-    elif scope == "search":  # 申請データ検索: every ready application the search finds
+    elif scope == "search":  # 申請データ検索: the ready applications the search showed
         _, criteria = search_form.bind(current_user, request.form)
-        ids = services.ready_ids(current_user, search.conditions(current_user, criteria))
+        try:
+            ids = services.ready_ids_as_shown(
+                current_user, search.conditions(current_user, criteria),
+                shown=request.form.get("shown", 0, type=int),
+                top=request.form.get("top", 0, type=int))
+        except ValueError as exc:
+            flash(str(exc), "error")
+            back = {k: v for k, v in request.form.items()
+                    if k not in ("csrf_token", "scope", "shown", "top")}
+            return redirect(url_for("applications.index", **back))
     else:
         ids = request.form.getlist("application_id")
     if not ids:

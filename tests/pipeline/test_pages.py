@@ -179,19 +179,28 @@ def test_every_ready_application_a_search_finds_is_sent_with_one_button(any_app,
     assert "この条件の申請準備完了をすべて送信(2件)" in page
     assert 'data-select-all="application_id"' in page and "js/select-all.js" in page
     assert '<input type="hidden" name="procedure" value="keizoku">' in page
-    url = _batch_url(client.post("/submissions/send",
-                                 data={"scope": "search", "procedure": "keizoku"}))
+    shown = {"scope": "search", "procedure": "keizoku", "shown": "2",
+             "top": re.search(r'name="top" value="(\d+)"', page)[1]}
+    later = shop.ready(1, "keizoku")  # made ready after the page was shown
+    refused = client.post("/submissions/send", data={**shown, "shown": "3"})
+    assert refused.status_code == 302 and "procedure=keizoku" in refused.headers["Location"]
+    assert "(表示: 3件、現在: 2件)" in client.get(refused.headers["Location"]).get_data(
+        as_text=True)
+    url = _batch_url(client.post("/submissions/send", data=shown))
     assert "/submissions/batches/" in url
-    assert sorted(s.application_id for s in submissions()) == inspections
+    assert sorted(s.application_id for s in submissions()) == inspections  # not the later one
     assert not set(theirs) & {s.application_id for s in submissions()}
     page = client.get("/applications?procedure=keizoku").get_data(as_text=True)
-    assert "この条件の申請準備完了をすべて送信" not in page  # none left
-    resp = client.post("/submissions/send", data={"scope": "search", "procedure": "keizoku"})
+    assert "この条件の申請準備完了をすべて送信(1件)" in page  # the later one is left
+    resp = client.post("/submissions/send", data=shown)  # the same page posted again
     assert resp.status_code == 302 and len(submissions()) == 2
+    assert "この条件に当てはまる申請準備完了の申請はありません。" in client.get(
+        resp.headers["Location"]).get_data(as_text=True)
+    assert later
     send_page = client.get("/submissions/").get_data(as_text=True)
     assert 'href="/applications?state=ready" id="send-by-search"' in send_page
-    assert "この条件の申請準備完了をすべて送信(2件)" in client.get(
-        "/applications?state=ready").get_data(as_text=True)  # the two 移転登録
+    assert "この条件の申請準備完了をすべて送信(3件)" in client.get(
+        "/applications?state=ready").get_data(as_text=True)  # two 移転登録, the later one
 
 
 def test_a_send_no_worker_picks_up_says_so(app, office):
