@@ -272,7 +272,8 @@ def ready_span(user, where: list = ()) -> tuple[int, int]:
 
 
 SEARCH_CHANGED = ("条件に当てはまる申請準備完了の申請が、画面を表示したときから変わりました"
-                  "(表示: {shown:,}件、現在: {now:,}件)。画面を更新して確認してから送信してください。")
+                  "(表示: {shown:,}件、現在: {now:,}件)。"
+                  "画面を更新して確認してから送信してください。")
 SEARCH_EMPTY = "この条件に当てはまる申請準備完了の申請はありません。"
 
 
@@ -302,6 +303,25 @@ def waiting_ids(batch: SendBatch) -> list[int]:
     """The batch's rows waiting for a retry (再試行待ち) or for a look-up by key (確認中)."""
     return list(db.session.scalars(sa.select(Submission.id).where(
         Submission.batch_id == batch.id, Submission.state.in_(WAITING_STATES))))
+
+
+def oss_still_down(ids: list[int]) -> str:
+    """Why the waiting rows ``ids`` should keep waiting ("" when their OSS answers): each
+    try counts towards the attempts after which a row fails."""
+    from flask import current_app
+
+    from oss.health import probe
+
+    backends = set(db.session.scalars(
+        sa.select(Application.backend).join(Submission, Submission.application_id == Application.id)
+        .where(Submission.id.in_(ids[:IN_CHUNK])).distinct()))
+    for backend in sorted(backends, key=lambda b: b.value):
+        url = current_app.config["OSS_MLIT_URL" if backend.value == "mlit" else "OSS_KEI_URL"]
+        result = probe(url)
+        if not result["ok"]:
+            return (f"OSSにまだ接続できません({result['reason']})。"
+                    "復旧してからもう一度押してください。それまでは自動で再試行します。")
+    return ""
 
 
 def make_due_now(ids: list[int]) -> None:

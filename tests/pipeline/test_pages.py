@@ -77,8 +77,6 @@ def test_progress_polls_once_per_page_until_every_row_is_final(app, office, sim)
 def test_a_bulk_sends_page_is_read_in_order_from_its_index(any_app, office):
     """Refused first, then those in flight, then the sent, each by id: the order the index
     (batch, rank, id) keeps, so a poll reads one page instead of sorting the whole send."""
-    from datetime import timedelta
-
     import sqlalchemy as sa
 
     from portal.extensions import db
@@ -244,10 +242,17 @@ def test_waiting_rows_show_their_next_try_and_go_now_on_request(app, office, sim
     assert {s.state for s in submissions()} == {SubmissionState.RETRY}
     part = client.get(url + "/progress").get_data(as_text=True)
     assert "確認中・再試行待ちの2件を今すぐ処理する" in part and "次回の自動処理: " in part
-    point_at(app, sim)  # OSS is back
     batch_id = int(url.rstrip("/").rsplit("/", 1)[1])
+    attempts = {s.id: s.attempts for s in submissions()}
+    resp = client.post(f"/submissions/batches/{batch_id}/retry-now", follow_redirects=True)
+    assert "OSSにまだ接続できません(接続できません" in resp.get_data(as_text=True)
+    assert {s.id: s.attempts for s in submissions()} == attempts  # nothing used up
+    point_at(app, sim)  # OSS is back
     resp = client.post(f"/submissions/batches/{batch_id}/retry-now")
     assert resp.status_code == 302
     drain(app)
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
+    from tests.pipeline.test_recovery import _submit_log
+
+    assert sorted(_submit_log(sim.url).values()) == [1, 1]  # each key filed once
     assert "今すぐ処理する" not in client.get(url + "/progress").get_data(as_text=True)
