@@ -78,16 +78,17 @@ def test_healthz_reports_each_part(app, client, simulator):
     assert body["database"]["ok"] and body["database"]["dialect"] == "sqlite"
     assert body["queue"] == {"ok": True, "mode": "embedded"}
     assert body["oss"]["mlit"]["ok"] and body["oss"]["kei"]["ok"]
-    # no worker has run anything yet: the jobs would wait without end
-    assert body["workers"] == {"ok": False, "checked": True, "last_tick_seconds_ago": None,
-                               "detail": "no worker has run the periodic tick lately"}
+    # no worker has looked in yet: the jobs would wait without end
+    assert body["workers"] == {"ok": False, "checked": True, "last_seen_seconds_ago": None,
+                               "detail": "no job worker has looked in lately"}
     assert body["status"] == "degraded" and client.get("/healthz").status_code == 200
-    from jobs.pipeline.periodic import tick
+    from jobs.pipeline.ticker import Ticker
+    from jobs.queue import get_connection
 
     with app.app_context():
-        tick()  # what a worker runs every PIPELINE_TICK_SECONDS
+        Ticker.for_app(app, get_connection()).maybe_tick()  # what each worker's ticker does
     body = client.get("/healthz").get_json()
-    assert body["workers"]["ok"] and body["workers"]["last_tick_seconds_ago"] <= 5
+    assert body["workers"]["ok"] and body["workers"]["last_seen_seconds_ago"] <= 5
     assert body["status"] == "ok"
     app.config["PIPELINE_TICK_SECONDS"] = 0  # no tick: nothing to watch
     assert client.get("/healthz").get_json()["workers"] == {"ok": True, "checked": False}

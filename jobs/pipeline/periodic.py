@@ -3,7 +3,6 @@ themselves after a lost queue — reaper, outbox relay, status polls, stale 受�
 sends, due 予約送信 and the monthly billing close."""
 
 import logging
-import time
 
 from jobs.pipeline.outbox import relay
 from jobs.pipeline.poll import schedule_polls
@@ -26,37 +25,12 @@ STEPS = (
 )
 
 
-LAST_RUN_KEY = "ossdesk:tick:last-run"
-
-
-def mark_run() -> None:
-    """Note when a worker last ran the tick: /healthz reads it to tell whether any worker
-    is running jobs at all."""
-    from redis.exceptions import RedisError
-
-    from jobs.queue import get_connection
-
-    try:
-        get_connection().set(LAST_RUN_KEY, f"{time.time():.0f}", ex=86400)
-    except RedisError as exc:  # the tick's own work matters more than the note
-        log.warning("cannot note the tick: %s", exc)
-
-
-def last_run_age() -> float | None:
-    """Seconds since a worker last ran the tick (None: never, or not known)."""
-    from jobs.queue import get_connection
-
-    raw = get_connection().get(LAST_RUN_KEY)
-    return None if raw is None else max(0.0, time.time() - float(raw))
-
-
 def tick() -> dict:
     """One round of upkeep; safe to run twice or concurrently.
 
     Each step runs on its own: one that fails is logged (``FAILED`` in the
     answer) and retried on the next tick without keeping the others from running.
     """
-    mark_run()
     done: dict = {}
     for name, step in STEPS:
         try:

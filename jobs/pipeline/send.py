@@ -112,8 +112,30 @@ class _Sender:
             results.update(future.result())
         return results
 
+    def answered(self) -> dict[int, transport.Result]:
+        """The results of the parts that came back whole (after a failure elsewhere)."""
+        results: dict[int, transport.Result] = {}
+        for future in self.futures:
+            if future.done() and not future.cancelled() and future.exception() is None:
+                results.update(future.result())
+        return results
+
     def close(self, failed: bool) -> None:
         self.pool.shutdown(wait=True, cancel_futures=failed)
+
+
+def _record_answered(rows: list[transport.Outgoing], answered: dict) -> None:
+    """On the way out of a failed job, record what OSS already answered, so those rows need
+    not wait for the reaper and a look-up by key. Best effort: the reaper covers the rest."""
+    done = [row for row in rows if row.id in answered]
+    if not done:
+        return
+    try:
+        db.session.rollback()
+        outcomes.record(done, answered)
+    except Exception:  # noqa: BLE001 - the job is failing already; the reaper settles these
+        log.exception("recording %d answered submissions failed", len(done))
+        db.session.rollback()
 
 
 def send_chunk(submission_ids: list[int]) -> dict:
@@ -135,6 +157,8 @@ def send_chunk(submission_ids: list[int]) -> dict:
     session.expire_on_commit = False
     try:
         for i in range(0, len(ordered), transport.SUBMIT_BATCH):
+            if sender.broken.is_set():
+                break             # a part died: the rest stay claimed, for the reaper
             part = _prepare(ordered[i:i + transport.SUBMIT_BATCH], claims, unresolved, filers)
             db.session.commit()   # persisted before any byte of the part goes to OSS
             sender.post(part)
@@ -144,6 +168,7 @@ def send_chunk(submission_ids: list[int]) -> dict:
         results = sender.results()
     except BaseException:
         sender.close(failed=True)
+        _record_answered(rows, sender.answered())
         raise
     finally:
         session.expire_on_commit = expire

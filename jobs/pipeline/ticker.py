@@ -19,6 +19,13 @@ log = logging.getLogger(__name__)
 
 LOCK_PREFIX = "ossdesk:tick:"
 TICK_JOB = "jobs.pipeline.periodic.tick"
+ALIVE_KEY = "ossdesk:workers:alive"  # when a worker process last looked in (/healthz)
+
+
+def last_alive_age(connection) -> float | None:
+    """Seconds since any worker process last looked in (None: none ever did, or long ago)."""
+    raw = connection.get(ALIVE_KEY)
+    return None if raw is None else max(0.0, time.time() - float(raw))
 
 
 class Ticker:
@@ -41,10 +48,14 @@ class Ticker:
 
     def maybe_tick(self, now: float | None = None) -> bool:
         """Enqueue the tick if this bucket has not ticked yet anywhere; True if we did."""
-        bucket = int((now if now is not None else time.time()) // self.interval)
+        moment = now if now is not None else time.time()
+        bucket = int(moment // self.interval)
         if bucket == self._last_bucket:
             return False
         try:
+            # Alive: written by the ticker of every worker process (a thread beside the work,
+            # or the embedded worker's loop), so a busy worker still counts as running.
+            self.connection.set(ALIVE_KEY, f"{moment:.0f}", ex=86400)
             won = self.connection.set(f"{LOCK_PREFIX}{bucket}", os.getpid(), nx=True,
                                       ex=max(int(self.interval * 3), 2))
             if won:

@@ -57,23 +57,24 @@ def queue_state() -> dict:
 
 
 def workers_state() -> dict:
-    """Whether a job worker ran the periodic tick lately (every PIPELINE_TICK_SECONDS): with
-    none running, sends, imports and checks wait without end."""
+    """Whether a job worker process is running: each one's ticker looks in every
+    PIPELINE_TICK_SECONDS (also while it runs a long job). With none, sends, imports and
+    checks wait without end."""
     from jobs.pipeline import settings
-    from jobs.pipeline.periodic import last_run_age
+    from jobs.pipeline.ticker import last_alive_age
 
     interval = float(settings.get("PIPELINE_TICK_SECONDS"))
     if interval <= 0:
-        return {"ok": True, "checked": False}  # no tick to watch
+        return {"ok": True, "checked": False}  # no ticker to watch
     try:
-        age = last_run_age()
+        age = last_alive_age(get_connection())
     except Exception as exc:  # the queue's own state says Redis is away
         return {"ok": False, "checked": True, "detail": type(exc).__name__}
     limit = max(3 * interval, 60.0)
     state = {"ok": age is not None and age <= limit, "checked": True,
-             "last_tick_seconds_ago": None if age is None else round(age)}
+             "last_seen_seconds_ago": None if age is None else round(age)}
     if not state["ok"]:
-        state["detail"] = "no worker has run the periodic tick lately"
+        state["detail"] = "no job worker has looked in lately"
     return state
 
 
