@@ -123,14 +123,22 @@ class Narrowing:
                                        ("accepted_to", self.accepted_to)) if v}
 
 
+def lists_needed(count: int) -> int:
+    """How many lists ``count`` applications of one 一括利用者ID make."""
+    return -(-count // MAX_ITEMS)
+
+
 def candidates(org_id: int, application_ids=None, *, exclude_list_id: int | None = None,
-               narrowing: Narrowing | None = None) -> list[Candidate]:
-    """The organisation's eligible applications (optionally only ``application_ids``),
-    without their form data, which no list needs."""
+               narrowing: Narrowing | None = None,
+               account_id: int | None = None) -> list[Candidate]:
+    """The organisation's eligible applications (optionally only ``application_ids``, or
+    only one OSS account's), without their form data, which no list needs."""
     query = _eligible(sa.select(Application, OssAccount).options(defer(Application.payload)),
                       org_id, exclude_list_id)
     if application_ids is not None:
         query = query.where(Application.id.in_(list(application_ids)))
+    if account_id is not None:
+        query = query.where(OssAccount.id == account_id)
     if narrowing is not None:
         query = narrowing.apply(query)
     query = query.order_by(OssAccount.backend, OssAccount.bulk_user_id,

@@ -56,7 +56,7 @@ def create():
     whole = request.form.get("whole_account", type=int)
     if whole is not None:  # every candidate of one 一括利用者ID, as narrowed
         chosen = [c.application.id for c in eligibility.candidates(
-            current_user.org_id, narrowing=narrowing) if c.account.id == whole]
+            current_user.org_id, narrowing=narrowing, account_id=whole)]
     name = request.form.get("name", "")
     try:
         made = svc.create_lists(current_user, chosen, name)
@@ -171,5 +171,5 @@ def _render_new(chosen: set[int], name: str, error, narrowing, status: int = 200
                                                         narrowing=narrowing))
     return render_template("receipts/new.html", groups=groups, chosen=chosen, name=name,
                            error=error, max_items=eligibility.MAX_ITEMS, narrowing=narrowing,
-                           shown_max=SHOWN_PER_ACCOUNT,
+                           shown_max=SHOWN_PER_ACCOUNT, lists_needed=eligibility.lists_needed,
                            procedures=eligibility.list_procedures()), status

@@ -194,6 +194,9 @@ def enqueue_batch(batch_id: int) -> int:
     return enqueue_planned(list(jobs.items()))
 
 
+WAITING_STATES = (SubmissionState.RETRY, SubmissionState.UNKNOWN)
+
+
 @dataclass
 class Progress:
     total: int
@@ -210,6 +213,11 @@ class Progress:
     @property
     def percent(self) -> int:
         return 100 if not self.total else self.done * 100 // self.total
+
+    @property
+    def waiting(self) -> int:
+        """Rows waiting for a retry or a look-up (what 「今すぐ処理する」 takes)."""
+        return sum(self.counts[s] for s in WAITING_STATES)
 
 
 def progress(batch: SendBatch) -> Progress:
@@ -294,9 +302,6 @@ def send_limit() -> int:
     from jobs.pipeline import settings
 
     return int(settings.get("SEND_BATCH_MAX"))
-
-
-WAITING_STATES = (SubmissionState.RETRY, SubmissionState.UNKNOWN)
 
 
 def waiting_ids(batch: SendBatch) -> list[int]:

@@ -252,7 +252,7 @@ def test_xlsx_export_matches_the_search(a_client, world):
 def test_a_search_too_large_for_excel_is_offered_as_csv(a_client, world, monkeypatch):
     monkeypatch.setattr(exports, "XLSX_MAX_ROWS", 1)
     page = a_client.get("/applications").get_data(as_text=True)
-    assert 'id="xlsx-too-many"' in page and "Excelは1件まで" in page
+    assert 'id="xlsx-too-many"' in page and "Excelで出力できるのは1件までです" in page
     assert "/applications/export.csv" in page
     resp = a_client.get("/applications/export.xlsx?sort=id")
     assert resp.status_code == 302 and "sort=id" in resp.headers["Location"]
