@@ -167,6 +167,15 @@ def parse_date(text: str) -> date | None:
     raise ValueError(DATE_MESSAGE)
 
 
+def lenient_date(args, key: str) -> date | None:
+    """The date in ``args[key]``, or None when it is empty or not a date (a list page keeps
+    working; the field just does not narrow it)."""
+    try:
+        return parse_date(args.get(key, ""))
+    except ValueError:
+        return None
+
+
 def jst_day_start_utc(day: date) -> datetime:
     """The naive-UTC instant at which ``day`` begins in Japan (UTC+9, no DST)."""
     return datetime(day.year, day.month, day.day) - timedelta(hours=9)

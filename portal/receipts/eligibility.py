@@ -92,17 +92,12 @@ class Narrowing:
 
     @classmethod
     def from_args(cls, args) -> "Narrowing":
-        from portal.applications.search_form import parse_date
-
-        def day(key):
-            try:
-                return parse_date(args.get(key, ""))
-            except ValueError:  # the page keeps working; the field just does not narrow
-                return None
+        from portal.applications.search_form import lenient_date
 
         procedure = args.get("procedure", "")
         return cls(procedure=procedure if procedure in list_procedures() else "",
-                   accepted_from=day("accepted_from"), accepted_to=day("accepted_to"))
+                   accepted_from=lenient_date(args, "accepted_from"),
+                   accepted_to=lenient_date(args, "accepted_to"))
 
     def apply(self, query):
         from portal.applications.search_form import jst_day_start_utc

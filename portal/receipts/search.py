@@ -7,7 +7,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 
 from portal.applications.search_form import jst_day_start_utc
-from portal.applications.search_form import parse_date
+from portal.applications.search_form import lenient_date
 from portal.models import ListStatus
 from portal.models import ReceiptList
 from portal.models import ReceiptListItem
@@ -25,18 +25,13 @@ class Filters:
 
     @classmethod
     def from_args(cls, args) -> "Filters":
-        def day(key):
-            try:
-                return parse_date(args.get(key, ""))
-            except ValueError:  # a search keeps working; the field just does not filter
-                return None
-
         status = args.get("status", "")
         return cls(status=status if status in {s.value for s in ListStatus} else "",
                    identification_number=args.get("identification_number", "").strip()[:40],
                    receipt_number=args.get("receipt_number", "").strip()[:40],
                    name=args.get("name", "").strip()[:MAX_NAME],
-                   date_from=day("date_from"), date_to=day("date_to"))
+                   date_from=lenient_date(args, "date_from"),
+                   date_to=lenient_date(args, "date_to"))
 
 
 def search(org_id: int, f: Filters):
