@@ -109,10 +109,15 @@ class OssClient:
         self.session.mount("https://", HTTPAdapter(max_retries=0))
         self.session.headers["User-Agent"] = user_agent
 
+    @staticmethod
+    def url_in(config: Mapping, backend: str) -> str:
+        """The OSS address of ``backend`` ("mlit" | "kei") in the portal configuration."""
+        return config["OSS_MLIT_URL"] if backend == "mlit" else config["OSS_KEI_URL"]
+
     @classmethod
     def from_config(cls, config: Mapping, backend: str, **kwargs) -> "OssClient":
         """Build from the portal configuration (``OSS_MLIT_URL``/``OSS_KEI_URL``, timeouts)."""
-        url = config["OSS_MLIT_URL"] if backend == "mlit" else config["OSS_KEI_URL"]
+        url = cls.url_in(config, backend)
         timeouts = Timeouts(connect=float(config.get("OSS_CONNECT_TIMEOUT", 3.05)),
                             read=float(config.get("OSS_TIMEOUT", 10.0)))
         return cls(url, timeouts=timeouts, **kwargs)

@@ -151,7 +151,8 @@ def send_chunk(submission_ids: list[int]) -> dict:
     ordered, unresolved, filers = sorted(claims), set(looked_up), document.Filers()
     sender = _Sender(dict(current_app.config), bool(settings.get("OSS_BATCH_SUBMIT")))
     rows: list[transport.Outgoing] = []
-    session, expire = db.session(), db.session().expire_on_commit
+    session = db.session()
+    expire = session.expire_on_commit
     # A part's commit need not reload the job's certificates, accounts and earlier rows:
     # what goes out is copied into plain data, and the session is closed after the loop.
     session.expire_on_commit = False

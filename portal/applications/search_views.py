@@ -114,8 +114,7 @@ def _xlsx():
     found = search.count(current_user, criteria)
     if found > exports.XLSX_MAX_ROWS:
         flash(exports.XLSX_TOO_MANY.format(limit=exports.XLSX_MAX_ROWS, count=found), "error")
-        back = {k: v for k, v in request.args.items()}
-        return redirect(url_for(endpoints()["index"], **back))
+        return redirect(url_for(endpoints()["index"], **request.args.to_dict()))
     return send_file(exports.xlsx_file(current_user, criteria), mimetype=exports.XLSX_MIME,
                      as_attachment=True, download_name=_filename("xlsx"))
 

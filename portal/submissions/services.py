@@ -265,9 +265,9 @@ def ready_ids(user, where: list = ()) -> list[int]:
         .order_by(Application.id).limit(send_limit())))
 
 
-def ready_count(user, where: list = ()) -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(Application)
-                             .where(_filed_by(user), Application.state == S.READY, *where))
+def ready_count(user) -> int:
+    """The office's applications ready to send (the send page's and home page's count)."""
+    return ready_span(user)[0]
 
 
 def ready_span(user, where: list = ()) -> tuple[int, int]:
@@ -310,19 +310,20 @@ def waiting_ids(batch: SendBatch) -> list[int]:
         Submission.batch_id == batch.id, Submission.state.in_(WAITING_STATES))))
 
 
-def oss_still_down(ids: list[int]) -> str:
-    """Why the waiting rows ``ids`` should keep waiting ("" when their OSS answers): each
+def oss_still_down(batch: SendBatch) -> str:
+    """Why the batch's waiting rows should keep waiting ("" when their OSS answers): each
     try counts towards the attempts after which a row fails."""
     from flask import current_app
 
+    from oss.client import OssClient
     from oss.health import probe
 
-    backends = set(db.session.scalars(
+    backends = db.session.scalars(
         sa.select(Application.backend).join(Submission, Submission.application_id == Application.id)
-        .where(Submission.id.in_(ids[:IN_CHUNK])).distinct()))
+        .where(Submission.batch_id == batch.id, Submission.state.in_(WAITING_STATES))
+        .distinct())
     for backend in sorted(backends, key=lambda b: b.value):
-        url = current_app.config["OSS_MLIT_URL" if backend.value == "mlit" else "OSS_KEI_URL"]
-        result = probe(url)
+        result = probe(OssClient.url_in(current_app.config, backend.value))
         if not result["ok"]:
             return (f"OSSにまだ接続できません({result['reason']})。"
                     "復旧してからもう一度押してください。それまでは自動で再試行します。")

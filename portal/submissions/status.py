@@ -150,7 +150,9 @@ def record_oss_status(application, status: ApplicationStatus) -> list[Applicatio
         app.completed_at = _first_at(status, oss.COMPLETED) or utcnow()
         _billing_completed(app.id)
     if not events and _visible(app) == before:
-        _keep_updated_at(app)  # only polled: 更新日時 is when something changed
+        # Only polled: 更新日時 is when something changed. Setting the column (to its own
+        # value) keeps its onupdate from firing.
+        flag_modified(app, "updated_at")
     return events
 
 
@@ -159,12 +161,6 @@ def _visible(app) -> tuple:
     return (app.state, app.arrival_number, app.receipt_number, app.oss_status, app.oss_status_at,
             app.flags, app.fees, app.oss_detail, app.suspend_reserved, app.accepted_at,
             app.completed_at)
-
-
-def _keep_updated_at(app) -> None:
-    """Write ``app`` without moving its ``updated_at`` (the column's onupdate fires only when
-    the statement does not set it)."""
-    flag_modified(app, "updated_at")
 
 
 def _billing_completed(application_id: int) -> None:

@@ -96,7 +96,7 @@ def retry_now(batch_id: int):
     if (closed := action_refusal()) is not None:  # sending keeps the service hours
         return closed
     ids = services.waiting_ids(send_batch)
-    if ids and (down := services.oss_still_down(ids)):
+    if ids and (down := services.oss_still_down(send_batch)):
         flash(down, "error")  # pressing again while OSS is away would only use up attempts
         return redirect(url_for("submissions.batch", batch_id=batch_id))
     if ids:
