@@ -1,10 +1,10 @@
 """Benchmark: 10,000 applications end to end, from a bulk import to 到達 at the simulator.
 
     .venv/bin/python bench/pipeline_e2e.py [--apps 10000] [--workers 2] [--sign-seconds 10]
-                                           [--procedure keizoku] [--split-cores]
+                                           [--procedure keizoku] [--split-cores] [--sqlite]
 
-Everything runs on this machine and is thrown away afterwards: PostgreSQL and Redis
-(started like the test session does), the simulator under gunicorn (2 sync processes), the
+Everything runs on this machine and is thrown away afterwards: PostgreSQL (or, with
+``--sqlite``, the embedded default's SQLite file) and Redis (started like the test session does), the simulator under gunicorn (2 sync processes), the
 portal under gunicorn (2 processes) and ``--workers`` ``ossdesk worker`` processes.
 
 1. Baselines, on the same cores: as many processes as workers, each signing the procedure's
@@ -333,13 +333,16 @@ def run(args) -> dict:
             raise SystemExit("--split-cores needs at least two cores")
         os.sched_setaffinity(0, {cores[0]})
         sim_cores = set(cores[1:])
-    pg, redis_server = services.PostgresServer(), services.RedisServer()
+    pg = None if args.sqlite else services.PostgresServer()
+    redis_server = services.RedisServer()
     procs: list[subprocess.Popen] = []
     try:
         authorities = certs.make_authorities(tmp / "issuers")
         sim_port, web_port = services.free_port(), services.free_port()
         env = {"OSSDESK_INSTANCE": str(tmp / "instance"),
-               "DATABASE_URL": pg.create_database("ossdesk_bench"), "REDIS_URL": redis_server.url,
+               "DATABASE_URL": (f"sqlite:///{tmp / 'portal.db'}" if pg is None
+                                else pg.create_database("ossdesk_bench")),
+               "REDIS_URL": redis_server.url,
                "OSS_MLIT_URL": f"http://127.0.0.1:{sim_port}/mlit",
                "OSS_KEI_URL": f"http://127.0.0.1:{sim_port}/kei",
                "OSSDESK_CERT_ISSUERS": str(authorities.directory),
@@ -389,7 +392,8 @@ def run(args) -> dict:
         session.post(f"{base}/login", data={"login_id": login_id, "password": password,
                                             "csrf_token": _token(session.get(f"{base}/login").text)})
         roles = {"web": [web.pid], "worker": [w.pid for w in workers], "simulator": [sim.pid],
-                 "postgresql": [int((Path(pg.data) / "postmaster.pid").read_text().split()[0])],
+                 "postgresql": ([] if pg is None else
+                                [int((Path(pg.data) / "postmaster.pid").read_text().split()[0])]),
                  "redis": [redis_server.proc.pid]}
         cpu_roles = cpu_by_role(roles)
         cpu_start = _cpu_times()
@@ -435,6 +439,7 @@ def run(args) -> dict:
         portal_cores = len(os.sched_getaffinity(0))
         per_core_sign = baseline / min(args.workers, portal_cores)  # loops share the cores
         return {"applications": args.apps, "procedure": args.procedure, "workers": args.workers,
+                "database": "sqlite" if pg is None else "postgresql",
                 "portal_cores": sorted(os.sched_getaffinity(0)),
                 "simulator_cores": sorted(sim_cores) if sim_cores else "shared",
                 "import_seconds": round(import_seconds, 1), "import_polls": imported["polls"],
@@ -467,7 +472,8 @@ def run(args) -> dict:
             except subprocess.TimeoutExpired:
                 proc.kill()
         redis_server.stop()
-        pg.stop()
+        if pg is not None:
+            pg.stop()
 
 
 def main() -> None:
@@ -482,6 +488,9 @@ def main() -> None:
     parser.add_argument("--split-cores", action="store_true",
                         help="the portal, its database and the baselines on the first core, "
                         "the simulator (the remote OSS) on the others")
+    parser.add_argument("--sqlite", action="store_true",
+                        help="the embedded default's database (a SQLite file) instead of "
+                        "PostgreSQL; Redis is still a real server")
     parser.add_argument("--profile",
                         help="folder for py-spy samples of the workers, the simulator and the "
                         "web processes (raw)")
