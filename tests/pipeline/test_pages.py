@@ -256,3 +256,38 @@ def test_waiting_rows_show_their_next_try_and_go_now_on_request(app, office, sim
 
     assert sorted(_submit_log(sim.url).values()) == [1, 1]  # each key filed once
     assert "今すぐ処理する" not in client.get(url + "/progress").get_data(as_text=True)
+
+
+def test_go_now_on_an_unknown_outcome_looks_it_up_and_never_files_twice(app, office, sim):
+    """OSS took the batch but the answer was lost (確認中): 「今すぐ処理する」 asks OSS by the
+    key at once instead of after the backoff, finds the filing and sends nothing again."""
+    from portal.models import SubmissionState
+    from tests.pipeline.office import submissions
+    from tests.pipeline.test_outcomes import _log
+    from tests.pipeline.test_outcomes import _stats
+
+    point_at(app, sim, OSS_TIMEOUT=0.5, RECONCILE_DELAYS=(1800,))
+    sim.faults(timeout_rate=1.0, hang_seconds=1.0, ops=["submit"])  # filed, answer lost
+    shop = office(app)
+    client = app.test_client()
+    login(client, shop.staff)
+    url = _batch_url(client.post("/submissions/send",
+                                 data={"application_id": [str(i) for i in shop.ready(2)]}))
+    drain(app)
+    keys = [s.idempotency_key for s in submissions()]
+    assert {s.state for s in submissions()} == {SubmissionState.UNKNOWN}
+    assert [len(_log(sim, key, 1)) for key in keys] == [1, 1]
+    assert _stats(sim)["applications"] == 2  # OSS has both already
+    part = client.get(url + "/progress").get_data(as_text=True)
+    assert "確認中・再試行待ちの2件を今すぐ処理する" in part and "次回の自動処理: " in part
+    sim.faults()  # OSS answers again
+    batch_id = int(url.rstrip("/").rsplit("/", 1)[1])
+    resp = client.post(f"/submissions/batches/{batch_id}/retry-now", follow_redirects=True)
+    assert "確認中・再試行待ちの2件を今すぐ処理します。" in resp.get_data(as_text=True)
+    drain(app)
+    subs = submissions()
+    assert {s.state for s in subs} == {SubmissionState.SENT}
+    assert all(s.arrival_number for s in subs)
+    assert [len(_log(sim, key)) for key in keys] == [1, 1]  # looked up, not sent again
+    assert _stats(sim)["applications"] == 2 and _stats(sim)["duplicate_applications"] == 0
+    assert "今すぐ処理する" not in client.get(url + "/progress").get_data(as_text=True)
