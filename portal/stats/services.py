@@ -2,8 +2,11 @@
 
 The population is every application the admin's organisation may see (tenancy
 decides) that was sent to OSS in the period, by 送信日 in Japan time. Counts
-are grouped in SQL; lead times (送信 → 受付, 送信 → 完了) are read as pairs of
-timestamps and summarised in Python (median, 90th percentile by nearest rank).
+are grouped in SQL in one pass over every dimension at once (the rows of a
+large office are read once, not once per table); lead times (送信 → 受付,
+送信 → 完了) are computed in SQL as hours and summarised in Python (median, 90th
+percentile by nearest rank). Sorting them in SQL with window functions and reading
+only the ranks needed was tried: on SQLite it took twice as long.
 """
 
 from collections import defaultdict
@@ -80,19 +83,24 @@ def month_key(column):
     return sa.func.strftime("%Y-%m", column, "+9 hours")
 
 
-def _grouped(key, where) -> list[tuple]:
-    return db.session.execute(sa.select(key, sa.func.count(A.id)).where(*where)
-                              .group_by(key)).all()
+def hours_between(start, end):
+    """Hours from ``start`` to ``end`` (columns), in the database's dialect; NULL when either
+    is missing or ``end`` is earlier (a lead time never counts backwards)."""
+    if db.engine.dialect.name == "postgresql":
+        seconds = sa.extract("epoch", end - start)
+    else:  # whole seconds are plenty for hours
+        seconds = (sa.cast(sa.func.strftime("%s", end), sa.Integer)
+                   - sa.cast(sa.func.strftime("%s", start), sa.Integer))
+    return sa.case((end >= start, sa.cast(seconds, sa.Float) / 3600.0), else_=None)
 
 
-def _by_order(rows, order: list) -> list[tuple[str, int]]:
-    counts = dict(rows)
+def _by_order(counts: dict, order: list) -> list[tuple[str, int]]:
     return [(label, counts[key]) for key, label in order if counts.get(key)]
 
 
-def _named(rows, names: dict, missing: str) -> list[tuple[str, int]]:
+def _named(counts: dict, names: dict, missing: str) -> list[tuple[str, int]]:
     merged: dict[str, int] = defaultdict(int)
-    for key, count in rows:
+    for key, count in counts.items():
         merged[names.get(key, missing)] += count
     return sorted(merged.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -110,35 +118,52 @@ def _org_names(ids) -> dict:
     return {None: OWN_WORK, **names}
 
 
+def _tallies(where: list) -> dict[str, dict]:
+    """Counts per value of each dimension, from one grouped scan of every dimension together
+    (a few thousand combinations at most, where the rows may be hundreds of thousands)."""
+    dimensions = {"procedure": A.procedure, "state": A.state, "oss_status": A.oss_status,
+                  "month": month_key(A.submitted_at), "staff": A.created_by_id,
+                  "requester": A.requester_org_id}
+    columns = list(dimensions.values())
+    rows = db.session.execute(sa.select(*columns, sa.func.count(A.id)).where(*where)
+                              .group_by(*columns)).all()
+    tallies: dict[str, dict] = {name: defaultdict(int) for name in dimensions}
+    for row in rows:
+        count = row[-1]
+        for name, value in zip(dimensions, row[:-1], strict=True):
+            tallies[name][value] += count
+    return tallies
+
+
 def counts(where: list) -> Stats:
     state_of = {s.value: s for s in ApplicationState}
+    tallies = _tallies(where)
     stats = Stats()
-    stats.total = db.session.scalar(sa.select(sa.func.count(A.id)).where(*where)) or 0
-    stats.by_procedure = _by_order(_grouped(A.procedure, where), procedure_options())
-    stats.by_state = _by_order([(str(k), n) for k, n in _grouped(A.state, where)],
+    stats.total = sum(tallies["procedure"].values())
+    stats.by_procedure = _by_order(tallies["procedure"], procedure_options())
+    stats.by_state = _by_order({str(k): n for k, n in tallies["state"].items()},
                                [(v, state_of[v].label) for v in state_of])
-    stats.by_oss_status = sorted(((k or "(なし)", n) for k, n in _grouped(A.oss_status, where)),
+    stats.by_oss_status = sorted(((k or "(なし)", n) for k, n in tallies["oss_status"].items()),
                                  key=lambda kv: (-kv[1], kv[0]))
-    stats.by_month = sorted(_grouped(month_key(A.submitted_at), where))
-    staff = _grouped(A.created_by_id, where)
-    stats.by_staff = _named(staff, _user_names(k for k, _ in staff), OTHER_ORG_USER)
-    requesters = _grouped(A.requester_org_id, where)
-    stats.by_requester = _named(requesters, _org_names(k for k, _ in requesters),
-                                "(表示できない依頼人)")
+    stats.by_month = sorted(tallies["month"].items())
+    staff = tallies["staff"]
+    stats.by_staff = _named(staff, _user_names(staff), OTHER_ORG_USER)
+    requesters = tallies["requester"]
+    stats.by_requester = _named(requesters, _org_names(requesters), "(表示できない依頼人)")
     return stats
 
 
 def lead_times(where: list) -> list[Lead]:
     """Lead times overall (group "全体") and per procedure, in the procedure selector's order."""
-    rows = db.session.execute(sa.select(A.procedure, A.submitted_at, A.accepted_at,
-                                        A.completed_at).where(*where)).all()
+    hours = [hours_between(A.submitted_at, getattr(A, column)) for _, _, column in LEAD_KINDS]
+    rows = db.session.execute(sa.select(A.procedure, *hours).where(
+        *where, sa.or_(*(getattr(A, column).is_not(None) for _, _, column in LEAD_KINDS)))).all()
     samples: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for row in rows:
-        for kind, _, column in LEAD_KINDS:
-            hours = figures.hours_between(row.submitted_at, getattr(row, column))
-            if hours is not None:
-                samples[("全体", kind)].append(hours)
-                samples[(row.procedure, kind)].append(hours)
+    for procedure, *values in rows:
+        for (kind, _, _), value in zip(LEAD_KINDS, values, strict=True):
+            if value is not None:
+                samples[("全体", kind)].append(value)
+                samples[(procedure, kind)].append(value)
     groups = [("全体", "全体"), *procedure_options()]
     return [Lead(label, kind, kind_label, len(values), figures.median(values),
                  figures.p90(values))

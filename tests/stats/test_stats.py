@@ -134,7 +134,9 @@ def test_only_admins_and_only_their_organisation(db_app, tenants, world):
     assert staff.get("/admin/stats.csv").status_code == 403
     other = db_app.test_client()
     login(other, tenants["b_admin"])
-    assert "送信した申請: <strong>1件</strong>" in body(other.get("/admin/stats"))
+    html = body(other.get("/admin/stats"))
+    assert "送信した申請: <strong>1件</strong>" in html
+    assert leads(html) == [("全体", "送信→受付", 1, 1.0, 1.0), ("移転登録", "送信→受付", 1, 1.0, 1.0)]
     requester = db_app.test_client()
     login(requester, tenants["r_admin"])
     html = body(requester.get("/admin/stats"))
@@ -146,7 +148,18 @@ def test_nearest_rank_percentile_and_median():
     assert figures.p90([5.0]) == 5.0
     assert figures.p90([float(i) for i in range(1, 11)]) == 9.0    # rank ceil(9.0) = 9
     assert figures.p90([float(i) for i in range(1, 12)]) == 10.0   # rank ceil(9.9) = 10
+    assert [figures.p90_rank(n) for n in (1, 9, 10, 11, 19, 20, 70)] == [1, 9, 9, 10, 18, 18, 63]
     assert figures.median([1.0, 2.0, 10.0, 20.0]) == 6.0
     assert figures.median([]) is None and figures.p90([]) is None
-    assert figures.hours_between(at("2026-01-01"), at("2026-01-01", 1.5)) == 1.5
-    assert figures.hours_between(at("2026-01-02"), at("2026-01-01")) is None
+
+
+def test_lead_hours_are_exact_and_never_count_backwards(admin, tenants):
+    """Hours are computed by the database: 90 minutes is 1.5; an end before the start (a
+    clock set wrong at OSS) is left out rather than counted as a negative lead time."""
+    staff = tenants["a_staff"]
+    filed(staff, "iten", S.COMPLETED, oss_status="手続完了", submitted_at=at("2026-01-01"),
+          accepted_at=at("2026-01-01", 1.5), completed_at=at("2025-12-31"))
+    filed(staff, "iten", S.UNDER_REVIEW, oss_status="審査中", submitted_at=at("2026-01-02"),
+          accepted_at=at("2026-01-01"))
+    assert leads(body(admin.get("/admin/stats"))) == [
+        ("全体", "送信→受付", 1, 1.5, 1.5), ("移転登録", "送信→受付", 1, 1.5, 1.5)]
