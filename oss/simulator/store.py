@@ -14,9 +14,10 @@ from pathlib import Path
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS counter (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS receipt_list (
-  id INTEGER PRIMARY KEY, backend TEXT NOT NULL, identification_number TEXT NOT NULL UNIQUE,
+  id INTEGER PRIMARY KEY, backend TEXT NOT NULL, identification_number TEXT NOT NULL,
   bulk_user_id TEXT NOT NULL, idempotency_key TEXT NOT NULL, request_digest TEXT NOT NULL,
-  created_at REAL NOT NULL, UNIQUE (backend, idempotency_key));
+  created_at REAL NOT NULL, UNIQUE (backend, idempotency_key),
+  UNIQUE (backend, identification_number));
 CREATE TABLE IF NOT EXISTS application (
   id INTEGER PRIMARY KEY, backend TEXT NOT NULL, arrival_number TEXT NOT NULL UNIQUE,
   receipt_number TEXT UNIQUE, idempotency_key TEXT NOT NULL, procedure TEXT NOT NULL,
@@ -49,6 +50,24 @@ CREATE TABLE IF NOT EXISTS request_log (
   fault TEXT, at REAL NOT NULL, duration_ms REAL);
 CREATE INDEX IF NOT EXISTS ix_request_key ON request_log(idempotency_key);
 """
+
+def _lists_numbered_per_backend(conn: sqlite3.Connection) -> None:
+    """A database made before each back-end numbered its own lists held 識別番号 unique
+    across both, so the first 軽OSS list after an OSS one failed: rebuild that table."""
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                       "name = 'receipt_list'").fetchone()
+    if row is None or "identification_number TEXT NOT NULL UNIQUE" not in row[0]:
+        return
+    start = SCHEMA.index("CREATE TABLE IF NOT EXISTS receipt_list (")
+    create = SCHEMA[start:SCHEMA.index(";", start) + 1].replace("receipt_list (",
+                                                                "receipt_list_new (")
+    # New table, copy, drop, rename: renaming the old one instead would make the foreign key
+    # of application follow it to the dropped name.
+    conn.executescript(
+        "BEGIN IMMEDIATE; " + create + " INSERT INTO receipt_list_new SELECT * FROM "
+        "receipt_list; DROP TABLE receipt_list; ALTER TABLE receipt_list_new RENAME TO "
+        "receipt_list; COMMIT;")
+
 
 _APP_FIELDS = ("receipt_number", "status", "waiting", "next_at", "deadline_at", "substeps",
                "suspend_reserved_at", "resume_to", "receipt_list_id", "marker_spent",
@@ -155,7 +174,9 @@ class Store:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._conn().executescript(SCHEMA)
+        conn = self._conn()
+        _lists_numbered_per_backend(conn)
+        conn.executescript(SCHEMA)
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)

@@ -85,6 +85,43 @@ def test_kei_flow_flags_and_numbers(simulator, sign):
     assert [s.label for s in done.substeps] == ["軽自動車検査協会"]
 
 
+def test_each_back_end_numbers_its_own_lists(simulator, sign):
+    """OSS and 軽OSS are separate systems: each counts its lists from 00000001, and the same
+    識別番号 on both is two lists, each found on its own back-end."""
+    mlit, kei = simulator.client(), simulator.client("kei")
+    received = until_reception(simulator, mlit, submit(mlit, sign()))
+    received_kei = until_reception(simulator, kei, submit(kei, sign(specs.KEI_SHINKI)))
+    one = mlit.send_receipt_list("BULK0001", [received.receipt_number], idempotency_key=new_key())
+    two = kei.send_receipt_list("BULK0001", [received_kei.receipt_number],
+                                idempotency_key=new_key())
+    assert one.identification_number == two.identification_number == "00000001"
+    assert mlit.receipt_list("00000001").receipt_numbers == (received.receipt_number,)
+    assert kei.receipt_list("00000001").receipt_numbers == (received_kei.receipt_number,)
+
+
+def test_a_database_from_before_per_back_end_list_numbers_is_upgraded(tmp_path):
+    import sqlite3
+
+    from oss.simulator.store import SCHEMA
+    from oss.simulator.store import Store
+
+    path = tmp_path / "sim.db"
+    old = SCHEMA.replace("identification_number TEXT NOT NULL,",
+                         "identification_number TEXT NOT NULL UNIQUE,")
+    old = old.replace(",\n  UNIQUE (backend, identification_number));", ");")
+    with sqlite3.connect(path) as conn:
+        conn.executescript(old)
+        conn.execute("INSERT INTO receipt_list VALUES (1, 'mlit', '00000001', 'B', 'k', 'd', 0)")
+    Store(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO receipt_list VALUES (2, 'kei', '00000001', 'B', 'k', 'd', 0)")
+        tables = dict(conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+        assert conn.execute("SELECT count(*) FROM receipt_list").fetchone() == (2,)
+    assert "UNIQUE (backend, identification_number)" in tables["receipt_list"]
+    assert "REFERENCES receipt_list(id)" in tables["application"]
+    assert "receipt_list_new" not in tables and "receipt_list_old" not in tables
+
+
 def test_same_key_gives_the_same_arrival_number_and_one_application(simulator, sign):
     mlit = simulator.client()
     signed = sign()
