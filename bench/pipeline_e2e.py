@@ -4,8 +4,9 @@
                                            [--procedure keizoku] [--split-cores] [--sqlite]
 
 Everything runs on this machine and is thrown away afterwards: PostgreSQL (or, with
-``--sqlite``, the embedded default's SQLite file) and Redis (started like the test session does), the simulator under gunicorn (2 sync processes), the
-portal under gunicorn (2 processes) and ``--workers`` ``ossdesk worker`` processes.
+``--sqlite``, the embedded default's SQLite file) and Redis (started like the test session
+does), the simulator under gunicorn (2 sync processes), the portal under gunicorn
+(2 processes) and ``--workers`` ``ossdesk worker`` processes.
 
 1. Baselines, on the same cores: as many processes as workers, each signing the procedure's
    application document in a loop (sign-only, the figure the target is stated against), and

@@ -31,7 +31,37 @@ def test_wrong_password_is_refused_with_a_generic_message(client, tenants):
 def test_unknown_login_id_gets_the_same_message(client):
     resp = client.post("/login", data={"login_id": "nobody", "password": "x"})
     assert "ログインIDまたはパスワードが正しくありません。" in resp.get_data(as_text=True)
-    assert _events("login_failed")[0].login_id == "nobody"
+    assert _events("login_failed")[0].detail["reason"] == "unknown id"
+
+
+def test_an_unknown_login_id_is_never_recorded_as_typed(client, monkeypatch):
+    """A password typed into the ID field must not reach the audit log: an unknown ID is
+    kept as its length and a keyed digest, the same for the same text; and it costs a
+    password check like a known ID, so timing does not tell which IDs exist."""
+    from portal.auth import services
+
+    checked = []
+    real = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash",
+                        lambda h, pw: checked.append(pw) or real(h, pw))
+    for typed in ("Secret-pass-9", "Secret-pass-9", "Other-pass-1"):
+        client.post("/login", data={"login_id": typed, "password": "x"})
+    recorded = [e.login_id for e in _events("login_failed")]
+    assert all("pass" not in r for r in recorded)
+    assert recorded[0] == recorded[1] != recorded[2] and recorded[0].startswith("?13:")
+    assert checked == ["x", "x", "x"]
+
+
+def test_a_next_address_that_leaves_the_site_is_refused(client, tenants):
+    for target in ("/\\evil.example/x", "/\t/evil.example", "//evil.example", "/\\/evil"):
+        client.post("/logout")
+        resp = client.post("/login", query_string={"next": target},
+                           data={"login_id": tenants["a_staff"].login_id, "password": PASSWORD})
+        assert resp.headers["Location"] == "/dashboard", target
+    client.post("/logout")
+    resp = client.post("/login", query_string={"next": "/applications?q=a b"},
+                       data={"login_id": tenants["a_staff"].login_id, "password": PASSWORD})
+    assert resp.headers["Location"] == "/applications?q=a%20b"
 
 
 def test_five_failures_lock_the_account_and_stop_password_checks(app, client, tenants):
@@ -85,6 +115,47 @@ def test_idle_session_expires(client, tenants):
     db.session.commit()
     assert client.get("/dashboard").status_code == 302
     assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+
+
+def test_polling_does_not_keep_an_idle_login_alive(client, tenants):
+    """An open page polls by itself; that is not the user's activity. The poll is still
+    answered while the login lives, but only a request the user made moves the idle clock."""
+    from tests.applications.filed import filed
+
+    app_id = filed(tenants["a_staff"], "iten").id
+    login(client, tenants["a_staff"])
+    row = db.session.scalar(sa.select(UserSession))
+    twenty_ago = utcnow() - timedelta(minutes=20)
+    row.last_seen_at = twenty_ago
+    db.session.commit()
+    assert client.get(f"/applications/{app_id}/status",
+                      headers={"HX-Request": "true"}).status_code in (200, 286)
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession)).last_seen_at == twenty_ago
+    row = db.session.scalar(sa.select(UserSession))
+    row.last_seen_at = utcnow() - timedelta(minutes=31)
+    db.session.commit()
+    assert client.get(f"/applications/{app_id}/status",
+                      headers={"HX-Request": "true"}).status_code == 401  # idle: gone
+    login(client, tenants["a_staff"])
+    row = db.session.scalar(sa.select(UserSession))
+    row.last_seen_at = twenty_ago
+    db.session.commit()
+    assert client.get("/dashboard").status_code == 200
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(UserSession)).last_seen_at > twenty_ago
+
+
+def test_every_polled_part_is_marked_passive(app):
+    """The parts pages poll or refresh by themselves (hx-trigger every / load delay, or
+    data-refresh-url) are the ones marked passive."""
+    polled = {"applications.rows", "applications.admin_rows", "applications.status_part",
+              "applications.admin_status_part", "applications.summary_part",
+              "applications.admin_summary_part", "applications.import_status",
+              "association.job_run", "receipts.status", "submissions.batch_progress",
+              "oss_actions.panel", "oss_actions.admin_panel"}
+    marked = {e for e, view in app.view_functions.items() if getattr(view, "passive", False)}
+    assert marked == polled
 
 
 def test_a_partial_after_the_login_expired_keeps_the_page(client, tenants):
@@ -185,3 +256,37 @@ def test_the_login_form_names_its_fields_for_password_managers(client):
     page = client.get("/login").get_data(as_text=True)
     assert 'autocomplete="username"' in page and 'autocomplete="current-password"' in page
     assert 'autocomplete="None"' not in page  # a field without a hint gets no attribute
+
+
+def test_changing_ones_password_ends_the_other_sessions(app, client, tenants):
+    user = tenants["a_staff"]
+    elsewhere = app.test_client()
+    login(elsewhere, user)
+    login(client, user)
+    resp = client.post("/password", data={"current_password": PASSWORD,
+                                          "new_password": "New-password-42",
+                                          "confirm": "New-password-42"})
+    assert resp.status_code == 302
+    assert client.get("/dashboard").status_code == 200  # this one goes on
+    assert elsewhere.get("/dashboard").status_code == 302  # the other one is gone
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 1
+
+
+def test_guessing_the_current_password_locks_like_a_login(app, client, tenants):
+    """A session left open cannot be used to guess the password: wrong current passwords
+    count with failed logins; at the limit the account is locked and the session ends."""
+    user = tenants["a_staff"]
+    login(client, user)
+    for attempt in range(5):
+        resp = client.post("/password", data={"current_password": f"Wrong-{attempt}-pass",
+                                              "new_password": "New-password-42",
+                                              "confirm": "New-password-42"})
+        if attempt < 4:
+            assert "現在のパスワードが正しくありません。" in resp.get_data(as_text=True)
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/login")
+    assert client.get("/dashboard").status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, user.id).locked_until > utcnow()
+    assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
+    resp = client.post("/login", data={"login_id": user.login_id, "password": PASSWORD})
+    assert "ロックされています" in resp.get_data(as_text=True)

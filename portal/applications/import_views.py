@@ -16,6 +16,7 @@ from portal.applications import bp
 from portal.applications import imports
 from portal.applications import requests as req
 from portal.applications import services as svc
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.models import ImportBatch
 from portal.models import JobRun
@@ -89,6 +90,7 @@ def import_result(batch_id: int):
 
 
 @bp.get("/applications/imports/<int:batch_id>/status")
+@passive
 @policy("staff")
 def import_status(batch_id: int):
     batch = get_or_404(ImportBatch, batch_id)

@@ -23,6 +23,7 @@ from portal.applications import flags as flag_rules
 from portal.applications import live
 from portal.applications import search
 from portal.applications import search_form
+from portal.auth.services import passive
 from portal.htmx import HTMX_STOP_POLLING
 from portal.models.base import utcnow
 from portal.templating import jst
@@ -51,12 +52,14 @@ def admin_index():
 
 
 @bp.get("/applications/rows")
+@passive
 @policy("staff")
 def rows():
     return _rows()
 
 
 @bp.get("/admin/applications/rows")
+@passive
 @policy("admin")
 def admin_rows():
     return _rows()

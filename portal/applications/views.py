@@ -19,6 +19,7 @@ from portal.applications import permissions
 from portal.applications import requests as req
 from portal.applications import services as svc
 from portal.applications.search_views import endpoints
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.htmx import HTMX_STOP_POLLING
 from portal.htmx import trigger_client_event
@@ -62,24 +63,28 @@ def admin_show(app_id: int):
 
 
 @bp.get("/applications/<int:app_id>/status")
+@passive
 @policy("staff")
 def status_part(app_id: int):
     return _status_part(app_id)
 
 
 @bp.get("/admin/applications/<int:app_id>/status")
+@passive
 @policy("admin")
 def admin_status_part(app_id: int):
     return _status_part(app_id)
 
 
 @bp.get("/applications/<int:app_id>/summary")
+@passive
 @policy("staff")
 def summary_part(app_id: int):
     return _summary_part(app_id)
 
 
 @bp.get("/admin/applications/<int:app_id>/summary")
+@passive
 @policy("admin")
 def admin_summary_part(app_id: int):
     return _summary_part(app_id)

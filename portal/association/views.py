@@ -14,6 +14,7 @@ from portal.association import bp
 from portal.association.forms import DecisionForm
 from portal.association.forms import OnboardForm
 from portal.audit import ACTION_LABELS
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.models import AgentRequesterLink
 from portal.models import AuditEvent
@@ -186,6 +187,7 @@ def oss_check():
 
 
 @bp.get("/system/runs/<run_id>")
+@passive
 @policy("association")
 def job_run(run_id: str):
     run = get_or_404(JobRun, run_id)

@@ -1,12 +1,17 @@
 """Authentication: password checks, lockout and server-side sessions."""
 
 import hashlib
+import hmac
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask import has_request_context
+from flask import request
 from flask import session
+from werkzeug.security import check_password_hash
+from werkzeug.security import generate_password_hash
 
 from portal import audit
 from portal.extensions import db
@@ -57,6 +62,26 @@ def _recent_failures(user: User) -> int:
     )
 
 
+def unknown_login_id(login_id: str) -> str:
+    """How an unknown login ID is recorded: its length and a keyed digest, never the text
+    (a password typed into the ID field must not reach the audit log), so repeated tries
+    of one ID still group together."""
+    key = current_app.config["SECRET_KEY"].encode()
+    digest = hmac.new(key, login_id.encode(), hashlib.sha256).hexdigest()[:8]
+    return f"?{len(login_id)}:{digest}"
+
+
+def _spend_a_password_check(password: str) -> None:
+    """Check ``password`` against a throw-away hash made the way users' hashes are: an
+    unknown ID then takes as long as a known one, so timing does not tell which IDs exist."""
+    decoy = current_app.extensions.get("ossdesk_decoy_hash")
+    if decoy is None:
+        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+        decoy = generate_password_hash(secrets.token_urlsafe(16), method=method)
+        current_app.extensions["ossdesk_decoy_hash"] = decoy
+    check_password_hash(decoy, password)
+
+
 def authenticate(login_id: str, password: str) -> User:
     """Return the user for these credentials or raise :class:`LoginRefused`.
 
@@ -67,7 +92,9 @@ def authenticate(login_id: str, password: str) -> User:
     user = db.session.scalar(sa.select(User).where(User.login_id == login_id))
     now = utcnow()
     if user is None:
-        audit.record("login_failed", outcome="fail", login_id=login_id[:40], reason="unknown id")
+        _spend_a_password_check(password)
+        audit.record("login_failed", outcome="fail", login_id=unknown_login_id(login_id),
+                     reason="unknown id")
         db.session.commit()
         raise LoginRefused(GENERIC_FAILURE)
     if user.locked_until and user.locked_until > now:
@@ -106,6 +133,20 @@ def start_session(user: User, ip: str) -> None:
     session.permanent = False
 
 
+def passive(view):
+    """Mark a view that pages call by themselves (polling, a refresh after a status change).
+    Such a request is not the user's activity: an open page that polls never keeps an
+    idle login alive past ``SESSION_IDLE_MINUTES``. Put it right under the route."""
+    view.passive = True
+    return view
+
+
+def _is_passive_request() -> bool:
+    if not has_request_context() or request.endpoint is None:
+        return False
+    return getattr(current_app.view_functions.get(request.endpoint), "passive", False)
+
+
 def load_session_user(user_id: str) -> User | None:
     """Flask-Login loader: the user only if the server-side session is live."""
     token = session.get(SESSION_KEY)
@@ -124,7 +165,7 @@ def load_session_user(user_id: str) -> User | None:
         db.session.commit()
         session.clear()
         return None
-    if (now - row.last_seen_at).total_seconds() > 60:
+    if (now - row.last_seen_at).total_seconds() > 60 and not _is_passive_request():
         row.last_seen_at = now
         db.session.commit()
     user = row.user
@@ -160,9 +201,31 @@ def password_problem(password: str, login_id: str = "") -> str | None:
 
 
 def change_password(user: User, new_password: str) -> None:
+    """Set the user's own new password. Every other session of the user ends (one opened
+    with the old password elsewhere must not outlive it); this one goes on."""
     user.set_password(new_password)
     user.must_change_password = False
+    token = session.get(SESSION_KEY) if has_request_context() else None
+    others = sa.delete(UserSession).where(UserSession.user_id == user.id)
+    if token:
+        others = others.where(UserSession.token_hash != _hash_token(token))
+    db.session.execute(others)
     audit.record("password_changed", user=user)
+
+
+def wrong_current_password(user: User) -> bool:
+    """Record a wrong current password on the change form; True when that makes
+    ``LOGIN_MAX_FAILURES`` within the window: the account is then locked like a login and
+    this session ends, so a session left open cannot be used to guess the password."""
+    audit.record("login_failed", outcome="fail", user=user, reason="bad current password")
+    db.session.flush()
+    if _recent_failures(user) < current_app.config["LOGIN_MAX_FAILURES"]:
+        return False
+    minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+    user.locked_until = utcnow() + timedelta(minutes=minutes)
+    revoke_sessions(user)
+    session.clear()
+    return True
 
 
 def generate_initial_password() -> str:

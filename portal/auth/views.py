@@ -2,6 +2,7 @@
 
 from urllib.parse import urlsplit
 
+from flask import current_app
 from flask import flash
 from flask import jsonify
 from flask import redirect
@@ -23,13 +24,16 @@ from portal.extensions import limiter
 
 
 def _login_limit() -> str:
-    from flask import current_app
-
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
 def _safe_next(target: str | None) -> str:
-    if target and urlsplit(target).netloc == "" and target.startswith("/") and not target.startswith("//"):
+    """A path on this site, or the dashboard. Browsers read a backslash as a slash and drop
+    tabs and newlines inside a URL, so a backslash or a control character could turn the
+    path into another site's address: refused too."""
+    if (target and target.startswith("/") and not target.startswith("//")
+            and urlsplit(target).netloc == ""
+            and not any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)):
         return target
     return url_for("main.dashboard")
 
@@ -91,10 +95,17 @@ def password():
 
 @bp.post("/password")
 @policy(AUTHENTICATED)
+@limiter.limit(_login_limit, methods=["POST"])
 def password_submit():
     form = PasswordChangeForm()
     if form.validate_on_submit():
         if not current_user.check_password(form.current_password.data):
+            if services.wrong_current_password(current_user):
+                db.session.commit()
+                flash(services.LOCKED.format(
+                    minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]), "error")
+                return redirect(url_for("auth.login"))
+            db.session.commit()
             form.current_password.errors.append("現在のパスワードが正しくありません。")
         elif problem := services.password_problem(form.new_password.data, current_user.login_id):
             form.new_password.errors.append(problem)

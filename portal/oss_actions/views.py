@@ -9,6 +9,7 @@ from flask import url_for
 from flask_login import current_user
 
 from portal.access import policy
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.hours.guard import action_refusal
 from portal.hours.guard import send_refusal
@@ -31,12 +32,14 @@ def oss_action_part(app: Application, name: str) -> panels.Part:
 
 
 @bp.get("/<int:app_id>/oss")
+@passive
 @policy("staff")
 def panel(app_id: int):
     return _panel(app_id)
 
 
 @bp.get("/<int:app_id>/oss/read-only")
+@passive
 @policy("admin")
 def admin_panel(app_id: int):
     """The same part for the admins' read-only detail page (no buttons: ``can_act``)."""

@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from jobs.receipts import enqueue_send
 from portal.access import policy
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.hours.guard import action_refusal
 from portal.htmx import is_htmx
@@ -85,6 +86,7 @@ def show(list_id: int):
 
 
 @bp.get("/<int:list_id>/status")
+@passive
 @policy("staff", agent_only=True)
 def status(list_id: int):
     """The polled 送信状況; once the send has ended, the whole page is shown again."""

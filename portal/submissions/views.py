@@ -12,6 +12,7 @@ from forms import specs
 from portal.access import policy
 from portal.applications import search
 from portal.applications import search_form
+from portal.auth.services import passive
 from portal.extensions import db
 from portal.hours.guard import action_refusal
 from portal.hours.guard import send_refusal
@@ -80,6 +81,7 @@ def batch(batch_id: int):
 
 
 @bp.get("/batches/<int:batch_id>/progress")
+@passive
 @policy("staff", agent_only=True)
 def batch_progress(batch_id: int):
     send_batch = get_or_404(SendBatch, batch_id)

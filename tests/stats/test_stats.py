@@ -136,7 +136,8 @@ def test_only_admins_and_only_their_organisation(db_app, tenants, world):
     login(other, tenants["b_admin"])
     html = body(other.get("/admin/stats"))
     assert "送信した申請: <strong>1件</strong>" in html
-    assert leads(html) == [("全体", "送信→受付", 1, 1.0, 1.0), ("移転登録", "送信→受付", 1, 1.0, 1.0)]
+    assert leads(html) == [("全体", "送信→受付", 1, 1.0, 1.0),
+                           ("移転登録", "送信→受付", 1, 1.0, 1.0)]
     requester = db_app.test_client()
     login(requester, tenants["r_admin"])
     html = body(requester.get("/admin/stats"))
