@@ -131,11 +131,13 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
     try:
         sheet = book[SHEET_NAME] if SHEET_NAME in book.sheetnames else book.worksheets[0]
         rows = []
-        for values in sheet.iter_rows(values_only=True):
+        for values in sheet.iter_rows(values_only=True):  # the sheet's XML is parsed here
             rows.append([_cell(v) for v in values])
             if len(rows) > MAX_ROWS + 1:
                 break
         return rows
+    except Exception:
+        raise ImportFileError("Excelファイル(.xlsx)として読み込めません。") from None
     finally:
         book.close()
 

@@ -1,7 +1,9 @@
 """Write audit events. Secrets are never passed here."""
 
+import re
 import uuid
 
+from flask import current_app
 from flask import g
 from flask import has_request_context
 from flask import request
@@ -14,11 +16,20 @@ from portal.models import AuditEvent
 _FORBIDDEN = ("password", "secret", "token", "key", "pkcs12")
 
 
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{8,32}")  # the column holds 32
+
+
 def request_id() -> str:
+    """The id that ties a request's audit events (and the proxy's log line) together: the
+    reverse proxy's ``X-Request-ID`` when the app is configured behind one
+    (``PROXY_FIX_HOPS``) and it looks like an id; otherwise one of our own, so a client
+    cannot choose the id its events are filed under."""
     if not has_request_context():
         return ""
     if "request_id" not in g:
-        g.request_id = request.headers.get("X-Request-ID", "")[:32] or uuid.uuid4().hex
+        given = request.headers.get("X-Request-ID", "")
+        trusted = current_app.config.get("PROXY_FIX_HOPS") and _REQUEST_ID.fullmatch(given)
+        g.request_id = given if trusted else uuid.uuid4().hex
     return g.request_id
 
 

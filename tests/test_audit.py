@@ -29,6 +29,22 @@ def test_response_carries_the_request_id_of_its_audit_event(client, tenants):
     assert resp.headers["X-Request-ID"] == event.request_id
 
 
+def test_a_client_cannot_choose_the_request_id_of_its_events(app, client, tenants):
+    """Straight to the app, X-Request-ID is ignored; behind a proxy (PROXY_FIX_HOPS) the
+    proxy's id is kept when it looks like one."""
+    def failed_login(request_id: str) -> str:
+        client.post("/login", data={"login_id": tenants["a_staff"].login_id, "password": "x"},
+                    headers={"X-Request-ID": request_id})
+        return db.session.scalars(sa.select(AuditEvent.request_id)
+                                  .order_by(AuditEvent.id.desc())).first()
+
+    assert failed_login("someone-elses-request") != "someone-elses-request"
+    app.config["PROXY_FIX_HOPS"] = 1
+    assert failed_login("0123456789abcdef0123456789abcdef") == "0123456789abcdef0123456789abcdef"
+    forged = failed_login("<script>x</script>")
+    assert len(forged) == 32 and "<" not in forged
+
+
 def test_no_secret_reaches_logs_or_audit(client, tenants, caplog):
     caplog.set_level(logging.DEBUG)
     secrets = [PASSWORD, "Oss-account-secret-77", "Wrong-guess-55"]

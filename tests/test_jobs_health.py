@@ -100,6 +100,20 @@ def test_healthz_says_when_oss_is_down(client):
     assert resp.get_json()["oss"]["mlit"]["ok"] is False
 
 
+def test_healthz_calls_oss_at_most_once_per_endpoint_in_a_while(client, monkeypatch):
+    """/healthz is public: called in a loop it must not make the portal call OSS each time."""
+    from portal.main import health
+
+    calls = []
+    monkeypatch.setattr(health, "probe", lambda url: calls.append(url) or {"ok": True})
+    for _ in range(5):
+        assert client.get("/healthz").status_code == 200
+    assert len(calls) == 2  # mlit and kei, once each
+    monkeypatch.setattr(health, "OSS_PROBE_MAX_AGE", 0)
+    client.get("/healthz")
+    assert len(calls) == 4
+
+
 def test_healthz_on_postgres_and_redis(pg_app):
     body = pg_app.test_client().get("/healthz").get_json()
     assert body["database"]["dialect"] == "postgresql"

@@ -1,6 +1,8 @@
 """What /healthz reports: the database (and whether its schema is current), the queue and
 the OSS endpoints."""
 
+import time
+
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -78,6 +80,23 @@ def workers_state() -> dict:
     return state
 
 
+OSS_PROBE_MAX_AGE = 15  # seconds
+
+
+def oss_state(url: str) -> dict:
+    """The OSS endpoint's probe, reused for ``OSS_PROBE_MAX_AGE`` seconds: /healthz is
+    public, and a caller polling it in a loop must not make this process call OSS each
+    time (at most one request per endpoint and process in that time)."""
+    probes = current_app.extensions.setdefault("ossdesk.oss_probes", {})
+    now = time.monotonic()
+    cached = probes.get(url)
+    if cached is not None and now - cached[0] < OSS_PROBE_MAX_AGE:
+        return cached[1]
+    result = probe(url)
+    probes[url] = (now, result)
+    return result
+
+
 def report() -> tuple[dict, int]:
     """The health document and its HTTP status (503 when the database is down or its schema
     is not the one this code needs)."""
@@ -90,8 +109,8 @@ def report() -> tuple[dict, int]:
         "queue": queue_state(),
         "workers": workers_state(),
         "oss": {
-            "mlit": probe(current_app.config["OSS_MLIT_URL"]),
-            "kei": probe(current_app.config["OSS_KEI_URL"]),
+            "mlit": oss_state(current_app.config["OSS_MLIT_URL"]),
+            "kei": oss_state(current_app.config["OSS_KEI_URL"]),
         },
     }
     body["status"] = ("ok" if database["ok"] and body["queue"]["ok"] and body["workers"]["ok"]

@@ -76,6 +76,38 @@ def test_xlsx_is_read_by_content():
     assert rows == table
 
 
+def _xlsx_with(member: str, change) -> bytes:
+    """A real workbook whose ``member`` was rewritten by ``change`` (bytes → bytes)."""
+    import zipfile
+
+    source = zipfile.ZipFile(io.BytesIO(xlsx_bytes([["a", "b"], ["x", "y"]])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            data = source.read(item)
+            target.writestr(item, change(data) if item.filename == member else data)
+    return out.getvalue()
+
+
+def _with_entity(xml: bytes) -> bytes:
+    head, body = xml.split(b"?>", 1)
+    doctype = b'<!DOCTYPE sst [<!ENTITY e "expanded">]>'
+    return head + b"?>" + doctype + body.replace(b">x<", b">&e;<", 1)
+
+
+@pytest.mark.parametrize("member,change", [
+    ("xl/sharedStrings.xml", _with_entity),  # entities are never expanded
+    ("xl/worksheets/sheet1.xml", lambda xml: xml.replace(b"</sheetData>", b"<row>")),
+], ids=["entity", "broken-sheet"])
+def test_a_doctored_workbook_is_refused_with_a_message(member, change):
+    """Entity declarations (the road to billion laughs and external files) are refused by
+    defusedxml, which openpyxl uses when it is installed; a sheet whose XML breaks while its
+    rows are read is refused as unreadable, not answered with a server error."""
+    with pytest.raises(importer.ImportFileError) as exc:
+        importer.read_table(_xlsx_with(member, change))
+    assert "Excelファイル(.xlsx)として読み込めません" in exc.value.message
+
+
 @pytest.mark.parametrize("data,message", [
     (b"%PDF-1.4", "PDFファイルは取り込めません"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", ".xlsx 形式で保存し直してください"),
