@@ -101,6 +101,23 @@ def test_stolen_cookie_is_useless_after_logout(app, client, tenants):
     assert thief.get("/dashboard").status_code == 302
 
 
+def test_a_planted_live_session_is_replaced_at_login(app, client, tenants):
+    """Session fixation, or a shared PC: a browser still carrying another user's live
+    session logs in (the login form was open from before). The login works — the user is
+    looked up outside the old session's organisation — and the browser gets a session of its
+    own; the old one ends, so one browser never holds two logins."""
+    attacker = app.test_client()
+    login(attacker, tenants["b_staff"])
+    planted = attacker.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    client.set_cookie(app.config["SESSION_COOKIE_NAME"], planted)
+    login(client, tenants["a_staff"])
+    assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value != planted
+    owners = list(db.session.scalars(sa.select(UserSession.user_id)))
+    assert owners == [tenants["a_staff"].id]
+    assert attacker.get("/dashboard").status_code == 302
+    assert client.get("/session/token").json["user_id"] == tenants["a_staff"].id
+
+
 def test_login_issues_a_new_session_cookie(app, client, tenants):
     client.get("/login")
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], "attacker-chosen")
@@ -290,3 +307,4 @@ def test_guessing_the_current_password_locks_like_a_login(app, client, tenants):
     assert db.session.scalar(sa.select(sa.func.count(UserSession.id))) == 0
     resp = client.post("/login", data={"login_id": user.login_id, "password": PASSWORD})
     assert "ロックされています" in resp.get_data(as_text=True)
+

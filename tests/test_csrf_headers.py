@@ -41,6 +41,20 @@ def test_login_without_token_is_refused(csrf_client, tenants):
     assert "有効期限が切れました" in resp.get_data(as_text=True)
 
 
+def test_a_wrong_or_foreign_token_is_refused(csrf_client, tenants):
+    """Not only a missing token: a made-up one, or one from another browser's session."""
+    csrf_app, client = csrf_client
+    _login(client, tenants["a_admin"])
+    other = csrf_app.test_client()
+    foreign = _token(other)  # valid, but for another session
+    for token in ("made-up-token", foreign):
+        resp = client.post("/logout", data={"csrf_token": token})
+        assert resp.status_code == 400, token
+        resp = client.post("/logout", headers={"X-CSRFToken": token, "HX-Request": "true"})
+        assert resp.status_code == 400, token
+    assert client.get("/dashboard").status_code == 200  # still logged in: nothing happened
+
+
 @pytest.mark.parametrize("principal", ["a_admin", "assoc"])
 def test_every_post_route_needs_the_token(csrf_client, tenants, principal):
     app, client = csrf_client

@@ -3,8 +3,10 @@
     OSS_SIM_DB=/path/sim.db gunicorn -k gthread -w 2 --threads 8 -b 127.0.0.1:5001 \\
         oss.simulator.wsgi:app
 
-Each worker process keeps its own fault settings and clock offset, so with
-several workers set faults by environment or options, not ``POST /_sim/faults``.
+No environment variable sets faults (no options are read here), so faults are
+off unless set by ``POST /_sim/faults``, which reaches one worker process only
+(each keeps its own fault settings and clock offset). To test faults, run the
+single-process ``ossdesk oss-simulator`` with its options.
 """
 
 from oss.simulator.app import create_simulator

@@ -119,8 +119,9 @@ def authenticate(login_id: str, password: str) -> User:
 
 
 def start_session(user: User, ip: str) -> None:
-    """Begin a fresh session: drop whatever the browser had, store a new token."""
-    session.clear()
+    """Begin a fresh session: end whatever login the browser had (one browser, one login),
+    drop the old cookie's contents, store a new token."""
+    end_session()
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip=ip[:45]))
     user.last_login_at = utcnow()
@@ -170,6 +171,21 @@ def load_session_user(user_id: str) -> User | None:
         db.session.commit()
     user = row.user
     return user if user.is_active else None
+
+
+def leave_current_login() -> None:
+    """Before a login: end the login this browser still holds, if any (a shared PC, a login
+    form open from before). Its organisation's scope must not hide the user who logs in
+    now, and one browser never holds two logins."""
+    from flask_login import current_user
+    from flask_login import logout_user
+
+    from portal import tenancy
+
+    if current_user.is_authenticated:
+        end_session()
+        logout_user()
+    tenancy.set_scope(None)
 
 
 def end_session() -> None:

@@ -42,8 +42,9 @@ def test_deposit_keeps_the_file_and_password_only_encrypted(app, tenants, issuer
     assert vault.decrypt(ring, row.blob_ciphertext, row.aad("pkcs12")) == data
     assert vault.decrypt(ring, row.password_ciphertext, row.aad("password")) == PASSWORD.encode()
     raw = db.session.execute(sa.text("SELECT * FROM signing_certificate")).one()
-    dumped = repr(tuple(raw))
-    assert PASSWORD not in dumped and "BEGIN" not in dumped and data[:40].hex() not in dumped
+    cells = [bytes(v) if isinstance(v, (bytes, memoryview)) else str(v).encode() for v in raw]
+    assert not any(PASSWORD.encode() in cell or b"BEGIN" in cell or data[16:48] in cell
+                   for cell in cells)  # neither the password nor any of the file's bytes
     other_org = row.aad("pkcs12").replace(f"org={row.org_id}", f"org={tenants['b'].id}")
     with pytest.raises(vault.VaultError):
         vault.decrypt(ring, row.blob_ciphertext, other_org)
