@@ -78,6 +78,8 @@ def load_config(test_config: dict | None = None) -> dict:
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "20 per minute"),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: count in this process's memory instead of failing the login page.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "PROXY_FIX_HOPS": int(env.get("PROXY_FIX_HOPS", "0")),
         "MAX_CONTENT_LENGTH": 32 * 1024 * 1024,
         "PREFERRED_URL_SCHEME": "https" if production else "http",

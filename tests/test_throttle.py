@@ -38,3 +38,17 @@ def test_the_limit_is_per_ip(app, sqlite_url, tenants):
     other = client.post("/login", data={"login_id": "nobody", "password": "x"},
                         environ_base={"REMOTE_ADDR": "10.0.0.2"})
     assert blocked.status_code == 429 and other.status_code == 200
+
+
+def test_with_redis_down_logins_work_and_are_still_limited(app, sqlite_url, tenants):
+    """The limiter's counters live in Redis in production. With Redis unreachable the login
+    page still answers (no server error) and the limit is kept in the process's memory."""
+    from tests.services import free_port
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
+                    "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0"})
+    client = app.test_client()
+    statuses = [client.post("/login", data={"login_id": "nobody", "password": "x"}).status_code
+                for _ in range(25)]
+    assert 500 not in statuses and statuses[0] == 200
+    assert statuses.count(429) >= 25 - 20
