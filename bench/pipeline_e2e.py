@@ -249,6 +249,20 @@ def job_breakdown(redis_url: str) -> dict:
 # --- the run ---------------------------------------------------------------------------------
 
 
+def stop_all(procs: list[subprocess.Popen], redis_server, pg) -> None:
+    """Stop the run's processes (SIGTERM, then SIGKILL after 20 s), Redis and PostgreSQL."""
+    for proc in procs:
+        proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+    redis_server.stop()
+    if pg is not None:
+        pg.stop()
+
+
 def _wait_http(url: str, seconds: float = 60) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -465,16 +479,7 @@ def run(args) -> dict:
                 "send_jobs_seconds": job_breakdown(redis_server.url),
                 "peak_rss_mb": {k: round(v, 1) for k, v in sampler.peak.items()}}
     finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-        redis_server.stop()
-        if pg is not None:
-            pg.stop()
+        stop_all(procs, redis_server, pg)
 
 
 def main() -> None:

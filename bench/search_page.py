@@ -58,6 +58,17 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
+def throwaway_database(postgres: bool):
+    """(server or None, URL): a PostgreSQL server started as the tests start it, or a SQLite
+    file in a temporary folder."""
+    if postgres:
+        from tests.services import PostgresServer
+
+        server = PostgresServer()
+        return server, server.create_database("ossdesk_bench")
+    return None, f"sqlite:///{tempfile.mkdtemp(prefix='ossdesk-bench-db-')}/bench.db"
+
+
 def build(url: str, rows: int):
     import seed_applications as seed
     from flask_migrate import upgrade
@@ -118,14 +129,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
 
-    server = None
-    if args.postgres:
-        from tests.services import PostgresServer
-
-        server = PostgresServer()
-        url = server.create_database("ossdesk_bench")
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='ossdesk-bench-db-')}/bench.db"
+    server, url = throwaway_database(args.postgres)
     try:
         app, login_id, staff_id = build(url, args.rows)
         times, cpu, home = run(app, login_id, staff_id, args.rounds)

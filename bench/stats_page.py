@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 os.environ.setdefault("OSSDESK_INSTANCE", tempfile.mkdtemp(prefix="ossdesk-bench-"))
 
 from search_page import build  # noqa: E402
+from search_page import throwaway_database  # noqa: E402
 from search_page import percentile  # noqa: E402
 
 VIEWS = {
@@ -61,14 +62,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     args = parser.parse_args()
 
-    server = None
-    if args.postgres:
-        from tests.services import PostgresServer
-
-        server = PostgresServer()
-        url = server.create_database("ossdesk_bench")
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp(prefix='ossdesk-bench-db-')}/bench.db"
+    server, url = throwaway_database(args.postgres)
     try:
         app, _, _ = build(url, args.rows)
         with app.app_context():

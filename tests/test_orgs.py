@@ -17,13 +17,15 @@ from portal.models import User
 from portal.orgs import services
 from portal.orgs.rules import LAST_ADMIN
 from portal.orgs.rules import RuleViolation
+from tests.conftest import PASSWORD
 from tests.conftest import login
 
 
 def test_admin_creates_a_staff_user_with_a_one_time_password(client, tenants):
     login(client, tenants["a_admin"])
     resp = client.post("/admin/users/new", data={"login_id": "new.staff", "display_name": "新人",
-                                                 "role": "staff", "branch_id": "0"})
+                                                 "role": "staff", "branch_id": "0",
+                                                 "login_password": PASSWORD})
     body = resp.get_data(as_text=True)
     assert resp.status_code == 200 and "初期パスワード" in body
     password = re.search(r'<code class="secret">([^<]+)</code>', body).group(1)
@@ -34,11 +36,27 @@ def test_admin_creates_a_staff_user_with_a_one_time_password(client, tenants):
         sa.select(AuditEvent.detail).where(AuditEvent.action == "user_created")))
 
 
+def test_adding_a_user_asks_for_the_admins_own_password(client, tenants):
+    """ASVS 3.7.1: re-authentication before adding a user; a wrong password is refused at
+    its field with what was typed kept, and nobody is created."""
+    login(client, tenants["a_admin"])
+    data = {"login_id": "new.staff", "display_name": "新人", "role": "staff", "branch_id": "0"}
+    for password in ("", "Not-my-pass-1"):
+        resp = client.post("/admin/users/new", data={**data, "login_password": password})
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and 'value="新人"' in body
+        wanted = "ログインパスワードが正しくありません" if password else "本人確認のため"
+        assert wanted in body
+    assert db.session.scalar(sa.select(User).where(User.login_id == "new.staff")) is None
+    assert 'autocomplete="current-password"' in client.get("/admin/users/new").get_data(
+        as_text=True)
+
+
 def test_duplicate_login_id_is_shown_next_to_the_field(client, tenants):
     login(client, tenants["a_admin"])
     resp = client.post("/admin/users/new", data={"login_id": tenants["b_staff"].login_id,
                                                  "display_name": "重複", "role": "staff",
-                                                 "branch_id": "0"})
+                                                 "branch_id": "0", "login_password": PASSWORD})
     body = resp.get_data(as_text=True)
     assert "このログインIDは既に使われています。" in body
     assert 'value="重複"' in body  # nothing typed is lost
@@ -165,7 +183,7 @@ def test_login_ids_differing_only_in_case_are_one_id(client, tenants):
     login(client, tenants["a_admin"])
     resp = client.post("/admin/users/new", data={
         "login_id": tenants["a_staff"].login_id.upper(), "display_name": "大文字",
-        "role": "staff", "branch_id": "0"})
+        "role": "staff", "branch_id": "0", "login_password": PASSWORD})
     assert "このログインIDは既に使われています。" in resp.get_data(as_text=True)
 
 

@@ -10,6 +10,7 @@ from wtforms.validators import Regexp
 from forms.base import Form
 from forms.base import email_field
 from forms.base import phone_field
+from portal.auth.reauth import login_password_field
 from portal.choices import choices
 from portal.models import Backend
 from portal.models import PaymentMode
@@ -23,6 +24,7 @@ class UserForm(Form):
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
     role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
+    login_password = login_password_field()
 
 
 class UserEditForm(Form):

@@ -18,6 +18,7 @@ from portal.admin.forms import RequesterOnboardForm
 from portal.admin.forms import UserEditForm
 from portal.admin.forms import UserForm
 from portal.audit import ACTION_LABELS
+from portal.auth import reauth
 from portal.extensions import db
 from portal.models import AgentRequesterLink
 from portal.models import AuditEvent
@@ -63,17 +64,21 @@ def user_new():
     form = UserForm()
     form.branch_id.choices = _branch_choices()
     if form.validate_on_submit():
-        try:
-            user, initial = services.create_user(
-                current_user.organization, login_id=form.login_id.data.strip(),
-                display_name=form.display_name.data.strip(), role=Role(form.role.data),
-                branch_id=form.branch_id.data or None)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show_violation(form, violation)
-        else:
-            db.session.commit()
-            return render_template("admin/initial_password.html", user=user, password=initial)
+        if locked := reauth.refusal(form.login_password):
+            return locked
+        if not form.login_password.errors:
+            try:
+                user, initial = services.create_user(
+                    current_user.organization, login_id=form.login_id.data.strip(),
+                    display_name=form.display_name.data.strip(), role=Role(form.role.data),
+                    branch_id=form.branch_id.data or None)
+            except RuleViolation as violation:
+                db.session.rollback()
+                _show_violation(form, violation)
+            else:
+                db.session.commit()
+                return render_template("admin/initial_password.html", user=user,
+                                       password=initial)
     return render_template("admin/user_form.html", form=form, user=None)
 
 

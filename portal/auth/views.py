@@ -16,6 +16,7 @@ from portal.access import AUTHENTICATED
 from portal.access import PUBLIC
 from portal.access import policy
 from portal.auth import bp
+from portal.auth import reauth
 from portal.auth import services
 from portal.auth.forms import LoginForm
 from portal.auth.forms import PasswordChangeForm
@@ -94,25 +95,25 @@ def password():
     return render_template("auth/password.html", form=PasswordChangeForm())
 
 
+def _refuse_new_password(form) -> bool:
+    """True, with the reason at the field, when the new password may not be used."""
+    problem = services.password_problem(form.new_password.data, current_user.login_id)
+    if problem is None and form.new_password.data == form.current_password.data:
+        problem = "現在と異なるパスワードを設定してください。"
+    if problem:
+        form.new_password.errors.append(problem)
+    return problem is not None
+
+
 @bp.post("/password")
 @policy(AUTHENTICATED)
 @limiter.limit(_login_limit, methods=["POST"])
 def password_submit():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current_password.data):
-            if services.wrong_current_password(current_user):
-                db.session.commit()
-                flash(services.LOCKED.format(
-                    minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]), "error")
-                return redirect(url_for("auth.login"))
-            db.session.commit()
-            form.current_password.errors.append("現在のパスワードが正しくありません。")
-        elif problem := services.password_problem(form.new_password.data, current_user.login_id):
-            form.new_password.errors.append(problem)
-        elif form.new_password.data == form.current_password.data:
-            form.new_password.errors.append("現在と異なるパスワードを設定してください。")
-        else:
+        if locked := reauth.refusal(form.current_password, "現在のパスワードが正しくありません。"):
+            return locked
+        if not form.current_password.errors and not _refuse_new_password(form):
             services.change_password(current_user, form.new_password.data)
             db.session.commit()
             flash("パスワードを変更しました。", "success")

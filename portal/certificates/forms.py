@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired
 from wtforms.validators import Optional
 
 from forms.base import Form
+from portal.auth.reauth import login_password_field
 
 
 class JapaneseDateField(DateField):
@@ -27,6 +28,7 @@ class UploadForm(Form):
                              description="暗号化して保管し、画面に再表示することはありません。")
     start_date = JapaneseDateField("利用開始日", [Optional()], render_kw={"type": "date"},
                                    description="空欄なら今日から使います(有効期間の開始が後ならその日から)。")
+    login_password = login_password_field()
 
 
 class StartDateForm(Form):

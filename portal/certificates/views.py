@@ -8,6 +8,7 @@ from flask import url_for
 from flask_login import current_user
 
 from portal.access import policy
+from portal.auth import reauth
 from portal.certificates import bp
 from portal.certificates.deposit import CertificateRejected
 from portal.certificates.deposit import UploadTooLarge
@@ -37,6 +38,10 @@ def _list_url(org_id: int) -> str:
 def _upload(org: Organization):
     form = UploadForm()
     if not form.validate_on_submit():
+        return _render(org, form)
+    if locked := reauth.refusal(form.login_password):
+        return locked
+    if form.login_password.errors:
         return _render(org, form)
     try:
         data = read_upload(form.file.data)

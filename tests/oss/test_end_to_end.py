@@ -53,7 +53,10 @@ def simulator_process(tmp_path, schema_dir, authorities):
 
 def _deposit_through_the_page(client, data: bytes, password: str):
     file = FileStorage(BytesIO(data), filename="agent.p12", content_type="application/x-pkcs12")
-    boundary, body = encode_multipart({"file": file, "password": password, "start_date": ""})
+    from tests.conftest import PASSWORD as LOGIN_PASSWORD
+
+    boundary, body = encode_multipart({"file": file, "password": password, "start_date": "",
+                                       "login_password": LOGIN_PASSWORD})
     resp = client.post("/certificates/", data=body,
                        content_type=f"multipart/form-data; boundary={boundary}")
     assert resp.status_code == 302, resp.get_data(as_text=True)[-800:]

@@ -225,6 +225,16 @@ def test_a_send_no_worker_picks_up_says_so(app, office):
     assert 'id="not-started"' in part and "作業プロセス(ワーカー)が止まっている可能性" in part
 
 
+def _two_sent_and_tried(app, shop):
+    """The shop's staff send two ready applications; the workers make their first try."""
+    client = app.test_client()
+    login(client, shop.staff)
+    url = _batch_url(client.post("/submissions/send",
+                                 data={"application_id": [str(i) for i in shop.ready(2)]}))
+    drain(app)
+    return client, url
+
+
 def test_waiting_rows_show_their_next_try_and_go_now_on_request(app, office, sim):
     """OSS was unreachable: the rows wait for their backoff (shown); once OSS is back the
     user need not wait — 「今すぐ処理する」 sends them, each once."""
@@ -233,12 +243,7 @@ def test_waiting_rows_show_their_next_try_and_go_now_on_request(app, office, sim
 
     point_at(app, None, OSS_MLIT_URL="http://127.0.0.1:9/mlit",
              SUBMIT_RETRY_DELAYS=(1800,))
-    shop = office(app)
-    client = app.test_client()
-    login(client, shop.staff)
-    url = _batch_url(client.post("/submissions/send",
-                                 data={"application_id": [str(i) for i in shop.ready(2)]}))
-    drain(app)
+    client, url = _two_sent_and_tried(app, office(app))
     assert {s.state for s in submissions()} == {SubmissionState.RETRY}
     part = client.get(url + "/progress").get_data(as_text=True)
     assert "確認中・再試行待ちの2件を今すぐ処理する" in part and "次回の自動処理: " in part
@@ -268,12 +273,7 @@ def test_go_now_on_an_unknown_outcome_looks_it_up_and_never_files_twice(app, off
 
     point_at(app, sim, OSS_TIMEOUT=0.5, RECONCILE_DELAYS=(1800,))
     sim.faults(timeout_rate=1.0, hang_seconds=1.0, ops=["submit"])  # filed, answer lost
-    shop = office(app)
-    client = app.test_client()
-    login(client, shop.staff)
-    url = _batch_url(client.post("/submissions/send",
-                                 data={"application_id": [str(i) for i in shop.ready(2)]}))
-    drain(app)
+    client, url = _two_sent_and_tried(app, office(app))
     keys = [s.idempotency_key for s in submissions()]
     assert {s.state for s in submissions()} == {SubmissionState.UNKNOWN}
     assert [len(_log(sim, key, 1)) for key in keys] == [1, 1]

@@ -13,6 +13,7 @@ from portal.models import AuditEvent
 from portal.models import SigningCertificate
 from tests.conftest import login
 from tests.conftest import make_app
+from tests.conftest import PASSWORD as LOGIN_PASSWORD
 from tests.portal.conftest import PASSWORD
 from tests.portal.conftest import p12
 
@@ -22,8 +23,9 @@ def upload(client, data: bytes, password: str = PASSWORD, start: str = "", url="
     # Encoded in memory: the test client would spool a large body to a temporary file.
     file = FileStorage(BytesIO(data), filename="certificate.p12",
                        content_type="application/x-pkcs12")
-    boundary, body = encode_multipart({"file": file,
-                                       "password": password, "start_date": start, **extra})
+    fields = {"file": file, "password": password, "start_date": start,
+              "login_password": LOGIN_PASSWORD, **extra}
+    boundary, body = encode_multipart(fields)
     return client.post(url, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
@@ -185,3 +187,20 @@ def test_secrets_never_reach_the_logs(client, tenants, issuers, caplog):
     text = caplog.text + repr([e.detail for e in db.session.scalars(sa.select(AuditEvent))])
     assert PASSWORD not in text and "Wrong-pass-xyz" not in text
     assert "PRIVATE KEY" not in text
+
+
+def test_depositing_asks_for_the_uploaders_own_password(client, tenants, issuers):
+    """ASVS 3.7.1: re-authentication before a certificate is deposited. A wrong login
+    password is refused at its field, nothing is stored, and it counts as a failed login."""
+    from portal.models import AuditEvent
+
+    login(client, tenants["a_admin"])
+    _, data = p12(issuers.gyoseishoshi)
+    resp = upload(client, data, start="2099-01-01", login_password="Not-my-pass-1")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and "ログインパスワードが正しくありません" in body
+    assert 'value="2099-01-01"' in body  # what was typed is kept
+    assert certificates() == []
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login_failed")) == 1
+    assert upload(client, data).status_code == 302 and len(certificates()) == 1

@@ -1,0 +1,42 @@
+"""Re-authentication before sensitive actions (ASVS 3.7.1): depositing a signing
+certificate, adding a user and changing one's password ask for the user's own login
+password in the same form. A wrong one counts as a failed login; at the limit the account
+locks and the session ends, so a session left open cannot be used to guess it."""
+
+from flask import current_app
+from flask import flash
+from flask import redirect
+from flask import url_for
+from flask_login import current_user
+from wtforms import PasswordField
+from wtforms.validators import InputRequired
+
+from portal.auth import services
+from portal.extensions import db
+
+WRONG = "ログインパスワードが正しくありません。"
+
+
+def login_password_field() -> PasswordField:
+    """The field a sensitive form adds: the password of the user who is logged in."""
+    return PasswordField(
+        "あなたのログインパスワード(本人確認)",
+        [InputRequired("本人確認のため、ログインパスワードを入力してください。")],
+        description="この操作には、操作している方のログインパスワードの再入力が必要です。",
+        render_kw={"autocomplete": "current-password"})
+
+
+def refusal(field, message: str = WRONG):
+    """None when ``field`` holds the logged-in user's password. Otherwise the failure is
+    recorded and committed; the field gets ``message`` (the caller shows the form again),
+    or, when this failure locked the account, the answer is the redirect to the login page."""
+    if current_user.check_password(field.data or ""):
+        return None
+    locked = services.wrong_current_password(current_user)
+    db.session.commit()
+    if locked:
+        minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
+        flash(services.LOCKED.format(minutes=minutes), "error")
+        return redirect(url_for("auth.login"))
+    field.errors = [message]
+    return None
