@@ -12,14 +12,17 @@ backup whose certificates cannot be decrypted is not a backup.
 """
 
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from portal.config import normalise_db_url
 from portal.extensions import db
 
 COUNTED = ("organization", "app_user", "application", "submission", "signing_certificate",
@@ -58,33 +61,52 @@ def create(target: Path) -> dict:
     """Copy the live SQLite database to ``target`` (a consistent snapshot), checked."""
     source_path = _sqlite_path()
     target = Path(target)
+    if target.resolve() == source_path.resolve():
+        raise BackupError("バックアップ先に稼働中のデータベースそのものは指定できません。")
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
-    with sqlite3.connect(source_path) as source, sqlite3.connect(partial) as copy:
-        source.backup(copy, pages=1024)  # in steps: writers are not held off for long
+    with closing(sqlite3.connect(source_path)) as source, \
+            closing(sqlite3.connect(partial)) as copy:
+        # One step: in WAL mode it only holds a read snapshot, so writers go on; a copy in
+        # steps starts again whenever someone commits, and under a bulk send never ends.
+        source.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, no -wal/-shm
         verdict = copy.execute("PRAGMA integrity_check").fetchone()[0]
     if verdict != "ok":
         partial.unlink(missing_ok=True)
         raise BackupError(f"バックアップの検査に失敗しました: {verdict}")
-    partial.replace(target)
+    partial.replace(target)  # both connections closed: nothing is left beside it
     return {"path": str(target), "bytes": target.stat().st_size}
 
 
 def _url(source: str) -> str:
-    return source if "://" in source else f"sqlite:///{Path(source).resolve()}"
+    if "://" in source:
+        return normalise_db_url(source)
+    return f"sqlite:///file:{Path(source).resolve()}?mode=ro&uri=true"  # never written to
+
+
+def shown(source: str) -> str:
+    """``source`` as it may be printed: a database URL without its password."""
+    if "://" not in source:
+        return source
+    try:
+        return make_url(source).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(読めないURL)"
 
 
 def check(source: str) -> Check:
     """The restore drill on a backup file or a restored database URL."""
     from portal.main.health import schema_heads
 
-    found = Check(source=source)
+    found = Check(source=shown(source))
     if "://" not in source and not Path(source).is_file():
         found.problems.append(f"ファイルがありません: {source}")
         return found
-    engine = sa.create_engine(_url(source))
+    engine = None
     try:
+        engine = sa.create_engine(_url(source))
         with engine.connect() as conn:
             if engine.dialect.name == "sqlite":
                 verdict = conn.exec_driver_sql("PRAGMA integrity_check").scalar()
@@ -100,10 +122,11 @@ def check(source: str) -> Check:
                 found.counts[table] = conn.exec_driver_sql(
                     f"SELECT count(*) FROM {table}").scalar()  # noqa: S608 (fixed names)
         _decrypt_a_certificate(engine, found)
-    except sa.exc.SQLAlchemyError as exc:
+    except (sa.exc.SQLAlchemyError, ValueError) as exc:
         found.problems.append(f"読み込めません: {type(exc).__name__}")
     finally:
-        engine.dispose()
+        if engine is not None:
+            engine.dispose()
     return found
 
 

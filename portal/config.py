@@ -29,7 +29,7 @@ def _sqlite_default() -> str:
     return f"sqlite:///{instance_dir() / 'ossdesk.db'}"
 
 
-def _normalise_db_url(url: str) -> str:
+def normalise_db_url(url: str) -> str:
     """Use psycopg 3 for PostgreSQL URLs given in the usual short form."""
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
@@ -58,7 +58,7 @@ def load_config(test_config: dict | None = None) -> dict:
     oss_port = int(env.get("OSS_PORT", "5001"))
     cfg: dict = {
         "ENV_NAME": "production" if production else "development",
-        "SQLALCHEMY_DATABASE_URI": _normalise_db_url(env.get("DATABASE_URL") or _sqlite_default()),
+        "SQLALCHEMY_DATABASE_URI": normalise_db_url(env.get("DATABASE_URL") or _sqlite_default()),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "SQLITE_BEGIN": "IMMEDIATE",
         "REDIS_URL": env.get("REDIS_URL") or None,

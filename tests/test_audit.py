@@ -54,7 +54,8 @@ def test_no_secret_reaches_logs_or_audit(client, tenants, caplog):
     client.post("/admin/oss-accounts/new", data={
         "backend": "mlit", "bulk_user_id": "LOG001", "payment_mode": "matome",
         "branch_id": "0", "secret": "Oss-account-secret-77"})
-    reset = client.post(f"/admin/users/{tenants['a_staff'].id}/reset-password")
+    reset = client.post(f"/admin/users/{tenants['a_staff'].id}/reset-password",
+                        data={"login_password": PASSWORD})
     assert reset.status_code == 200
     logged = "\n".join(r.getMessage() for r in caplog.records)
     audited = "\n".join(str((e.detail, e.target)) for e in db.session.scalars(sa.select(AuditEvent)))

@@ -103,13 +103,18 @@ def test_stolen_cookie_is_useless_after_logout(app, client, tenants):
 
 def test_a_planted_live_session_is_replaced_at_login(app, client, tenants):
     """Session fixation, or a shared PC: a browser still carrying another user's live
-    session logs in (the login form was open from before). The login works — the user is
-    looked up outside the old session's organisation — and the browser gets a session of its
-    own; the old one ends, so one browser never holds two logins."""
+    session logs in (the login form was open from before). A mistyped password changes
+    nothing; the login works — the user is looked up outside the old session's organisation —
+    and the browser gets a session of its own; the old one ends, so one browser never holds
+    two logins."""
     attacker = app.test_client()
     login(attacker, tenants["b_staff"])
     planted = attacker.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
     client.set_cookie(app.config["SESSION_COOKIE_NAME"], planted)
+    mistyped = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                           "password": "Mistyped-1"})
+    assert "ログインIDまたはパスワードが正しくありません。" in mistyped.get_data(as_text=True)
+    assert attacker.get("/dashboard").status_code == 200  # nobody was logged out
     login(client, tenants["a_staff"])
     assert client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value != planted
     owners = list(db.session.scalars(sa.select(UserSession.user_id)))
@@ -163,14 +168,36 @@ def test_polling_does_not_keep_an_idle_login_alive(client, tenants):
     assert db.session.scalar(sa.select(UserSession)).last_seen_at > twenty_ago
 
 
+def _polled_endpoints() -> set[str]:
+    """The endpoints templates call by themselves: an element that polls (hx-trigger
+    "every …" or "load delay…") or reloads on an event (data-refresh-url)."""
+    import re
+    from pathlib import Path
+
+    found = set()
+    for path in Path("templates").rglob("*.html"):
+        text = path.read_text()
+        refresh = re.search(r"set refresh = (.*?)%}", text)
+        calls = re.findall(r'data-refresh-url="{{ url_for\(([^,)]+)', text)
+        for tag in re.findall(r'<[^<>]*hx-trigger="(?:every|load delay)[^<>]*>', text):
+            calls += re.findall(r'hx-get="{{ url_for\(([^,)]+)', tag)
+        for call in calls:
+            if call.startswith("endpoints."):
+                name = call.split(".", 1)[1]
+                found |= {f"applications.{name}", f"applications.admin_{name}"}
+            elif call == "refresh":
+                found |= set(re.findall(r'"([\w.]+)"', refresh.group(1)))
+            else:
+                found.add(call.strip("'\""))
+    return found
+
+
 def test_every_polled_part_is_marked_passive(app):
-    """The parts pages poll or refresh by themselves (hx-trigger every / load delay, or
-    data-refresh-url) are the ones marked passive."""
-    polled = {"applications.rows", "applications.admin_rows", "applications.status_part",
-              "applications.admin_status_part", "applications.summary_part",
-              "applications.admin_summary_part", "applications.import_status",
-              "association.job_run", "receipts.status", "submissions.batch_progress",
-              "oss_actions.panel", "oss_actions.admin_panel"}
+    """The parts pages call by themselves are exactly the views marked passive (read from
+    the templates, so a new polling part without the mark fails here)."""
+    polled = _polled_endpoints()
+    assert {"submissions.batch_progress", "oss_actions.panel"} <= polled  # the reader works
+    assert polled <= set(app.view_functions)
     marked = {e for e, view in app.view_functions.items() if getattr(view, "passive", False)}
     assert marked == polled
 

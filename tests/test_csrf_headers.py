@@ -122,3 +122,19 @@ def test_production_refuses_to_start_without_secrets(monkeypatch):
     monkeypatch.delenv("OSSDESK_KEYS", raising=False)
     with pytest.raises(ConfigError, match="SECRET_KEY, OSSDESK_KEYS"):
         make_app()
+
+
+def test_a_login_retried_from_a_browser_holding_another_login_keeps_a_live_token(
+        csrf_client, tenants):
+    """The login form re-shown after a mistyped password carries a token that still works,
+    also when the browser still held another user's login."""
+    _, client = csrf_client
+    _login(client, tenants["b_staff"])
+    page = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                       "password": "Mistyped-1",
+                                       "csrf_token": _token(client, "/dashboard")})
+    assert page.status_code == 200
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page.get_data(as_text=True)).group(1)
+    resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
+                                       "password": PASSWORD, "csrf_token": token})
+    assert resp.status_code == 302

@@ -134,10 +134,47 @@ def test_deactivating_a_user_ends_its_sessions(app, tenants):
 
 def test_password_reset_shows_a_new_password_once(client, tenants):
     login(client, tenants["a_admin"])
-    resp = client.post(f"/admin/users/{tenants['a_staff'].id}/reset-password")
+    url = f"/admin/users/{tenants['a_staff'].id}/reset-password"
+    assert "あなたのログインパスワード(本人確認)" in client.get(url).get_data(as_text=True)
+    refused = client.post(url, data={"login_password": "Not-my-pass-1"})
+    assert "ログインパスワードが正しくありません" in refused.get_data(as_text=True)
+    assert db.session.get(User, tenants["a_staff"].id).check_password(PASSWORD)  # unchanged
+    resp = client.post(url, data={"login_password": PASSWORD})
     password = re.search(r'<code class="secret">([^<]+)</code>', resp.get_data(as_text=True))
+    db.session.expire_all()
     user = db.session.get(User, tenants["a_staff"].id)
     assert user.check_password(password.group(1)) and user.must_change_password
+
+
+def test_an_admin_cannot_reset_their_own_password_from_the_user_list(client, tenants):
+    """A session left open must not hand out a new password for the admin's own account:
+    one's own password is changed on the password page, which asks for the current one."""
+    admin = tenants["a_admin"]
+    login(client, admin)
+    resp = client.post(f"/admin/users/{admin.id}/reset-password",
+                       data={"login_password": PASSWORD})
+    assert resp.status_code == 302 and resp.headers["Location"].endswith("/password")
+    db.session.expire_all()
+    assert db.session.get(User, admin.id).check_password(PASSWORD)
+    assert f"/admin/users/{admin.id}/reset-password" not in client.get("/admin/users").get_data(
+        as_text=True)
+
+
+def test_changing_a_role_asks_for_the_admins_own_password(client, tenants):
+    login(client, tenants["a_admin"])
+    staff = tenants["a_staff"]
+    form = {"display_name": staff.display_name, "role": "admin", "branch_id": "0"}
+    resp = client.post(f"/admin/users/{staff.id}", data=form)
+    assert "本人確認のため" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).role.value == "staff"
+    assert client.post(f"/admin/users/{staff.id}",
+                       data={**form, "login_password": PASSWORD}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(User, staff.id).role.value == "admin"
+    renamed = client.post(f"/admin/users/{staff.id}",  # no role change: no password asked
+                          data={**form, "display_name": "改名"})
+    assert renamed.status_code == 302
 
 
 def test_admin_renames_organisation_branch_and_user(client, tenants):

@@ -31,6 +31,13 @@ class UserEditForm(Form):
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
     role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
+    login_password = login_password_field(
+        required=False,
+        description="権限を変えるときは、操作している方のログインパスワードが必要です。")
+
+
+class ResetPasswordForm(Form):
+    login_password = login_password_field()
 
 
 class OrgNameForm(Form):

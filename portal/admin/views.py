@@ -15,6 +15,7 @@ from portal.admin.forms import ChangeRequestForm
 from portal.admin.forms import OrgNameForm
 from portal.admin.forms import OssAccountForm
 from portal.admin.forms import RequesterOnboardForm
+from portal.admin.forms import ResetPasswordForm
 from portal.admin.forms import UserEditForm
 from portal.admin.forms import UserForm
 from portal.audit import ACTION_LABELS
@@ -92,26 +93,45 @@ def user_edit(user_id: int):
         form.role.data = user.role.value
         form.branch_id.data = user.branch_id or 0
     if form.validate_on_submit():
-        try:
-            services.update_user(user, display_name=form.display_name.data.strip(),
-                                 role=Role(form.role.data), branch_id=form.branch_id.data or None)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show_violation(form, violation)
-        else:
-            db.session.commit()
-            flash("ユーザー情報を更新しました。", "success")
-            return redirect(url_for("admin.users"))
+        if form.role.data != user.role.value:  # a change of role is confirmed by password
+            if locked := reauth.refusal(form.login_password):
+                return locked
+        if not form.login_password.errors:
+            try:
+                services.update_user(user, display_name=form.display_name.data.strip(),
+                                     role=Role(form.role.data),
+                                     branch_id=form.branch_id.data or None)
+            except RuleViolation as violation:
+                db.session.rollback()
+                _show_violation(form, violation)
+            else:
+                db.session.commit()
+                flash("ユーザー情報を更新しました。", "success")
+                return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
-@bp.post("/users/<int:user_id>/reset-password")
+OWN_RESET = "ご自身のパスワードは「パスワード変更」から変更してください。"
+
+
+@bp.route("/users/<int:user_id>/reset-password", methods=["GET", "POST"])
 @policy("admin")
 def user_reset(user_id: int):
+    """Give a user a new one-time password, after the admin confirmed with their own."""
     user = get_or_404(User, user_id)
-    initial = services.reset_password(user)
-    db.session.commit()
-    return render_template("admin/initial_password.html", user=user, password=initial, reset=True)
+    if user.id == current_user.id:
+        flash(OWN_RESET, "error")
+        return redirect(url_for("auth.password"))
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        if locked := reauth.refusal(form.login_password):
+            return locked
+        if not form.login_password.errors:
+            initial = services.reset_password(user)
+            db.session.commit()
+            return render_template("admin/initial_password.html", user=user, password=initial,
+                                   reset=True)
+    return render_template("admin/reset_password.html", form=form, user=user)
 
 
 @bp.post("/users/<int:user_id>/active")

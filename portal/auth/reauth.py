@@ -17,12 +17,17 @@ from portal.extensions import db
 WRONG = "ログインパスワードが正しくありません。"
 
 
-def login_password_field() -> PasswordField:
-    """The field a sensitive form adds: the password of the user who is logged in."""
+REQUIRED = "本人確認のため、ログインパスワードを入力してください。"
+DESCRIPTION = "この操作には、操作している方のログインパスワードの再入力が必要です。"
+
+
+def login_password_field(required: bool = True, description: str = "") -> PasswordField:
+    """The field a sensitive form adds: the password of the user who is logged in (not
+    required when only some submissions of the form are sensitive: ``refusal`` decides)."""
     return PasswordField(
         "あなたのログインパスワード(本人確認)",
-        [InputRequired("本人確認のため、ログインパスワードを入力してください。")],
-        description="この操作には、操作している方のログインパスワードの再入力が必要です。",
+        [InputRequired(REQUIRED)] if required else [],
+        description=description or DESCRIPTION,
         render_kw={"autocomplete": "current-password"})
 
 
@@ -31,6 +36,9 @@ def refusal(field, message: str = WRONG):
     recorded and committed; the field gets ``message`` (the caller shows the form again),
     or, when this failure locked the account, the answer is the redirect to the login page."""
     if current_user.check_password(field.data or ""):
+        return None
+    if not field.data:  # nothing typed (a form where it is not always required)
+        field.errors = [REQUIRED]
         return None
     locked = services.wrong_current_password(current_user)
     db.session.commit()

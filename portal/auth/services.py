@@ -103,11 +103,7 @@ def authenticate(login_id: str, password: str) -> User:
         db.session.commit()
         raise LoginRefused(LOCKED.format(minutes=minutes))
     if not user.check_password(password):
-        audit.record("login_failed", outcome="fail", user=user, reason="bad password")
-        db.session.flush()
-        if _recent_failures(user) >= current_app.config["LOGIN_MAX_FAILURES"]:
-            minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
-            user.locked_until = now + timedelta(minutes=minutes)
+        count_failure(user, "bad password")
         db.session.commit()
         raise LoginRefused(GENERIC_FAILURE)
     if not user.is_active:  # the right password: say why, and do not count it as a failure
@@ -173,18 +169,13 @@ def load_session_user(user_id: str) -> User | None:
     return user if user.is_active else None
 
 
-def leave_current_login() -> None:
-    """Before a login: end the login this browser still holds, if any (a shared PC, a login
-    form open from before). Its organisation's scope must not hide the user who logs in
-    now, and one browser never holds two logins."""
-    from flask_login import current_user
-    from flask_login import logout_user
-
+def look_up_outside_current_login() -> None:
+    """Before a login: the browser may still hold another user's login (a shared PC, a login
+    form open from before); that login's organisation must not hide the user who logs in
+    now. Only the lookups change: the old login stays as it is until this one succeeds
+    (``start_session`` then ends it), so a mistyped password logs nobody out."""
     from portal import tenancy
 
-    if current_user.is_authenticated:
-        end_session()
-        logout_user()
     tenancy.set_scope(None)
 
 
@@ -229,16 +220,24 @@ def change_password(user: User, new_password: str) -> None:
     audit.record("password_changed", user=user)
 
 
-def wrong_current_password(user: User) -> bool:
-    """Record a wrong current password on the change form; True when that makes
-    ``LOGIN_MAX_FAILURES`` within the window: the account is then locked like a login and
-    this session ends, so a session left open cannot be used to guess the password."""
-    audit.record("login_failed", outcome="fail", user=user, reason="bad current password")
+def count_failure(user: User, reason: str) -> bool:
+    """Record a wrong password of ``user``; True when that makes ``LOGIN_MAX_FAILURES``
+    within the window, and the account is then locked for the window's length."""
+    audit.record("login_failed", outcome="fail", user=user, reason=reason)
     db.session.flush()
     if _recent_failures(user) < current_app.config["LOGIN_MAX_FAILURES"]:
         return False
     minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
     user.locked_until = utcnow() + timedelta(minutes=minutes)
+    return True
+
+
+def wrong_current_password(user: User) -> bool:
+    """Record a wrong password typed to confirm an action while logged in; True when that
+    locks the account, which also ends every session of the user (this one included), so a
+    session left open cannot be used to guess the password."""
+    if not count_failure(user, "bad current password"):
+        return False
     revoke_sessions(user)
     session.clear()
     return True

@@ -53,7 +53,7 @@ def login():
 def login_submit():
     form = LoginForm()
     if form.validate_on_submit():
-        services.leave_current_login()
+        services.look_up_outside_current_login()
         try:
             user = services.authenticate(form.login_id.data.strip(), form.password.data)
         except services.LoginRefused as refused:

@@ -1,6 +1,7 @@
 """Backups of the embedded database and the restore drill (SECURITY.md R7)."""
 
 import os
+from contextlib import closing
 
 import pytest
 import sqlalchemy as sa
@@ -34,12 +35,76 @@ def _counts() -> dict[str, int]:
 
 def test_a_backup_of_the_live_database_passes_the_drill(app, office, tmp_path):
     made = backup.create(tmp_path / "nightly" / "ossdesk.db")
-    assert made["bytes"] > 0 and not list((tmp_path / "nightly").glob("*.partial"))
+    assert made["bytes"] > 0
+    assert [p.name for p in (tmp_path / "nightly").iterdir()] == ["ossdesk.db"]  # no -wal/-shm
     found = backup.check(made["path"])
     assert found.ok, found.problems
     assert found.counts == _counts() and found.counts["application"] == 3
     assert found.certificate.endswith("を復号し、開けました")
     assert found.revision
+
+
+def test_a_backup_finishes_while_the_portal_keeps_writing(app, office, tmp_path):
+    """A copy made in steps starts again at every commit; under a bulk send it would never
+    end. The copy is one snapshot: it ends, and holds what was committed before it."""
+    import threading
+    import time
+
+    stop, written, failed = threading.Event(), [], []
+    db.session.commit()  # the test's own transaction holds nothing
+    path = db.engine.url.database
+
+    def keep_writing():
+        import sqlite3
+
+        try:
+            with closing(sqlite3.connect(path, timeout=10)) as conn:
+                while not stop.is_set():
+                    conn.execute("INSERT INTO counter_probe (n) VALUES (1)")
+                    conn.commit()
+                    written.append(1)
+                    time.sleep(0.005)
+        except Exception as exc:  # reported below
+            failed.append(exc)
+
+    import sqlite3
+
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("CREATE TABLE counter_probe (n INTEGER)")
+        conn.execute("CREATE TABLE ballast (b BLOB)")  # thousands of pages to copy
+        conn.execute("INSERT INTO ballast VALUES (randomblob(64000000))")
+        conn.commit()
+    writer = threading.Thread(target=keep_writing)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 10
+        while len(written) < 20 and not failed and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not failed and len(written) >= 20, failed
+        made = []
+
+        def copy():
+            with app.app_context():
+                made.append(backup.create(tmp_path / "busy.db"))
+
+        copier = threading.Thread(target=copy)
+        copier.start()
+        copier.join(20)
+        finished_while_writing = bool(made)
+    finally:
+        stop.set()
+        writer.join()
+    copier.join(60)
+    assert finished_while_writing, "the backup did not finish within 20 s of steady writes"
+    made = made[0]
+    assert backup.check(made["path"]).ok and not failed
+    with closing(sqlite3.connect(made["path"])) as copy:
+        assert copy.execute("SELECT count(*) FROM counter_probe").fetchone()[0] >= 20
+
+
+def test_the_live_database_is_never_the_target(app):
+    with pytest.raises(backup.BackupError):
+        backup.create(db.engine.url.database)
 
 
 def test_the_drill_fails_without_the_backups_key(app, office, tmp_path):
@@ -67,9 +132,12 @@ def test_postgresql_is_backed_up_by_the_database_and_drilled_by_url(pg_app, auth
     org = new_org(OrgKind.GYOSEISHOSHI)
     deposit(org, p12(issuers.gyoseishoshi)[1], PASSWORD, None, None)
     db.session.commit()
-    found = backup.check(db.engine.url.render_as_string(hide_password=False))
+    url = db.engine.url.set(password="drill-secret").render_as_string(hide_password=False)
+    short = url.replace("postgresql+psycopg://", "postgres://")  # as operators write it
+    found = backup.check(short)
     assert found.ok, found.problems
     assert found.counts["signing_certificate"] == 1
+    assert "drill-secret" not in found.source  # printed by the command: no password
 
 
 def test_the_commands_exit_non_zero_when_the_drill_fails(app, office, tmp_path):
