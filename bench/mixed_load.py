@@ -48,17 +48,14 @@ from pipeline_e2e import import_file  # noqa: E402
 from pipeline_e2e import import_through_portal  # noqa: E402
 from pipeline_e2e import prepare  # noqa: E402
 from pipeline_e2e import stop_all  # noqa: E402
+from search_page import percentile  # noqa: E402
 
+from portal.config import normalise_db_url  # noqa: E402
 from tests import certs  # noqa: E402
 from tests import services  # noqa: E402
 
 POLL_SECONDS = 5.0
 SEND_EVERY = 10.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else 0.0
 
 
 class Load:
@@ -136,29 +133,31 @@ class Load:
             thread.join(60)
 
 
-def _query(url: str, sql: str) -> list[tuple]:
+def _query(url: str, *statements: str) -> list[list[tuple]]:
+    """The rows of each statement, on one connection."""
     import sqlalchemy as sa
 
-    engine = sa.create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    engine = sa.create_engine(normalise_db_url(url))
     try:
         with engine.connect() as conn:
-            return [tuple(r) for r in conn.exec_driver_sql(sql)]
+            return [[tuple(r) for r in conn.exec_driver_sql(sql)] for sql in statements]
     finally:
         engine.dispose()
 
 
 def ready_ids(url: str) -> list[int]:
-    return [r[0] for r in _query(url, "SELECT id FROM application WHERE state = 'ready' "
-                                      "ORDER BY id")]
+    (rows,) = _query(url, "SELECT id FROM application WHERE state = 'ready' ORDER BY id")
+    return [r[0] for r in rows]
 
 
 def outcome(url: str) -> dict:
     """What the workers did meanwhile: submissions by state, applications by state, events."""
-    return {"submissions": dict(_query(url, "SELECT state, count(*) FROM submission "
-                                            "GROUP BY state")),
-            "applications": dict(_query(url, "SELECT state, count(*) FROM application "
-                                             "GROUP BY state")),
-            "history_events": _query(url, "SELECT count(*) FROM application_event")[0][0]}
+    submissions, applications, events = _query(
+        url, "SELECT state, count(*) FROM submission GROUP BY state",
+        "SELECT state, count(*) FROM application GROUP BY state",
+        "SELECT count(*) FROM application_event")
+    return {"submissions": dict(submissions), "applications": dict(applications),
+            "history_events": events[0][0]}
 
 
 def log_findings(paths: list[Path]) -> dict[str, int]:

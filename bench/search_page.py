@@ -54,8 +54,9 @@ SEARCHES = {
 
 
 def percentile(values, q):
+    """Nearest rank; 0 for no values."""
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))] if ordered else 0.0
 
 
 def throwaway_database(postgres: bool):
