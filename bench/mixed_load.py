@@ -207,8 +207,9 @@ def run(args) -> dict:
         _wait_http(f"http://127.0.0.1:{web_port}/login")
         base = f"http://127.0.0.1:{web_port}"
         session = requests.Session()
+        token = _token(session.get(f"{base}/login").text)
         session.post(f"{base}/login", data={"login_id": login_id, "password": password,
-                                            "csrf_token": _token(session.get(f"{base}/login").text)})
+                                            "csrf_token": token})
         imported = import_through_portal(session, base, "keizoku",
                                          import_file("keizoku", args.apps))
         ids = ready_ids(url)
