@@ -46,6 +46,7 @@ from pipeline_e2e import _token  # noqa: E402
 from pipeline_e2e import _wait_http  # noqa: E402
 from pipeline_e2e import import_file  # noqa: E402
 from pipeline_e2e import import_through_portal  # noqa: E402
+from pipeline_e2e import open_hours  # noqa: E402
 from pipeline_e2e import prepare  # noqa: E402
 from pipeline_e2e import stop_all  # noqa: E402
 from search_page import percentile  # noqa: E402
@@ -183,7 +184,8 @@ def run(args) -> dict:
                "OSS_MLIT_URL": f"http://127.0.0.1:{sim_port}/mlit",
                "OSS_KEI_URL": f"http://127.0.0.1:{sim_port}/kei",
                "OSSDESK_CERT_ISSUERS": str(authorities.directory),
-               "OSSDESK_STATUS_POLL_SECONDS": "10"}
+               "OSSDESK_STATUS_POLL_SECONDS": "10",
+               "OSSDESK_SERVICE_HOURS": open_hours(tmp)}
         login_id, password = prepare(env, authorities)
         full_env = {**os.environ, **env}
 

@@ -92,6 +92,12 @@ class PostgresServer:
                          "LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
         return f"{self.base_url}/{name}"
 
+    def restart(self):
+        """Crash and start again (chaos, SECURITY.md R1): ``immediate`` stops without a
+        checkpoint and cuts every connection; the start recovers from the WAL."""
+        self._run([str(self.bin / "pg_ctl"), "-D", self.data, "-l",
+                   os.path.join(self.dir, "log"), "-m", "immediate", "-w", "restart"])
+
     def stop(self):
         try:
             self._run([str(self.bin / "pg_ctl"), "-D", self.data, "-m", "immediate", "stop"])

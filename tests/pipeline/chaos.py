@@ -1,6 +1,8 @@
 """Chaos harness (SECURITY.md R1–R4): real Redis, PostgreSQL, 2 ``ossdesk worker`` processes and
 the simulator as its own process with 5xx and accept-then-timeout faults; work-horses are
-SIGKILLed at random moments, Redis is flushed and restarted. Figures are returned for the report.
+SIGKILLed at random moments, Redis is flushed and restarted, PostgreSQL crashes and comes back,
+and for spells the simulator answers only after 5 s (past the workers' timeout: it files the
+request after the client has given up). Figures are returned for the report.
 """
 
 import json
@@ -8,11 +10,13 @@ import os
 import random
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
@@ -42,6 +46,10 @@ WORKER_ENV = {
     "OSSDESK_RECONCILE_DELAYS": "0.2,0.5,1",
     "OSSDESK_STATUS_POLL_SECONDS": "3600",
 }
+
+
+SLOW_MS = 5000       # SECURITY.md R2: OSS answering after 5 s
+SLOW_SPELL = 6.0     # seconds each slow spell lasts
 
 
 class RestartableRedis:
@@ -77,15 +85,28 @@ class SimulatorProcess:
     def __init__(self, tmp: Path, issuers: Path, faults: list[str]):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.db = tmp / "chaos-sim.db"
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "oss.simulator", "--port", str(self.port), "--db",
-             str(tmp / "chaos-sim.db"), "--mode", "fast", "--step", "30", "--issuers",
+             str(self.db), "--mode", "fast", "--step", "30", "--issuers",
              str(issuers), *faults], cwd=ROOT, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL)
         _wait_port(self.port)
 
     def stats(self) -> dict:
         return requests.get(f"{self.url}/_sim/stats", timeout=10).json()
+
+    def slow_requests(self) -> dict[str, int]:
+        """Requests (documents, for a batch) answered after ``SLOW_MS`` or later, by operation."""
+        with sqlite3.connect(f"file:{self.db}?mode=ro", uri=True) as conn:
+            return dict(conn.execute("SELECT op, COUNT(*) FROM request_log "
+                                     "WHERE duration_ms >= ? GROUP BY op", (SLOW_MS,)))
+
+    def faults(self) -> dict:
+        return requests.get(f"{self.url}/_sim/faults", timeout=10).json()
+
+    def set_faults(self, config: dict) -> None:
+        requests.post(f"{self.url}/_sim/faults", json=config, timeout=10).raise_for_status()
 
     def stop(self) -> None:
         self.proc.terminate()
@@ -143,6 +164,9 @@ class Figures:
     sigkills: int = 0
     redis_restarts: int = 0
     redis_flushes: int = 0
+    db_restarts: int = 0
+    slow_spells: int = 0
+    slow_requests: dict = field(default_factory=dict)
     worker_restarts: int = 0
     chaos_seconds: float = 0.0
     settle_seconds: float = 0.0
@@ -158,35 +182,75 @@ class Figures:
 
 
 def states() -> Counter:
-    db.session.rollback()
-    rows = db.session.execute(sa.select(Submission.state, sa.func.count())
-                              .group_by(Submission.state)).all()
-    db.session.rollback()
-    return Counter({s.value: n for s, n in rows})
+    """Submissions per state; waits while the database restarts."""
+    for _ in range(300):
+        try:
+            db.session.rollback()
+            rows = db.session.execute(sa.select(Submission.state, sa.func.count())
+                                      .group_by(Submission.state)).all()
+            db.session.rollback()
+            return Counter({s.value: n for s, n in rows})
+        except sa.exc.OperationalError:
+            db.session.remove()
+            time.sleep(0.1)
+    raise RuntimeError("the database did not come back within 30 s")
+
+
+class _SlowSpell:
+    """The simulator answering after ``SLOW_MS`` for ``SLOW_SPELL`` seconds, then as before."""
+
+    def __init__(self, sim):
+        self.sim, self.normal, self.until = sim, None, 0.0
+
+    def start(self) -> None:
+        self.normal = self.sim.faults()
+        self.sim.set_faults({**self.normal, "latency_ms": [SLOW_MS, SLOW_MS]})
+        self.until = time.monotonic() + SLOW_SPELL
+
+    def end_if_due(self, force: bool = False) -> None:
+        if self.normal is not None and (force or time.monotonic() >= self.until):
+            self.sim.set_faults(self.normal)
+            self.normal = None
+
+
+def _fire(event: str, figures: Figures, redis: RestartableRedis, restart_db, spell) -> None:
+    if event == "restart":
+        redis.restart()
+        figures.redis_restarts += 1
+    elif event == "flush":
+        import redis as redis_py
+
+        redis_py.Redis.from_url(redis.url).flushall()
+        figures.redis_flushes += 1
+    elif event == "db_restart":
+        restart_db()
+        figures.db_restarts += 1
+    else:
+        spell.start()
+        figures.slow_spells += 1
 
 
 def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
-        restarts: int, flushes: int, timeout: float, seed: int = 5) -> Figures:
-    """Keep killing and flushing until the quotas are used, then wait for every row to settle."""
+        restarts: int, flushes: int, timeout: float, seed: int = 5, db_restarts: int = 0,
+        restart_db: Callable[[], None] | None = None, slow_spells: int = 0,
+        sim: SimulatorProcess | None = None) -> Figures:
+    """Keep killing, flushing, restarting and slowing OSS down until the quotas are used,
+    then wait for every row to settle."""
     rng = random.Random(seed)
     figures = Figures(submissions=total)
-    events = ["restart"] * restarts + ["flush"] * flushes
+    events = (["restart"] * restarts + ["flush"] * flushes + ["db_restart"] * db_restarts
+              + ["slow"] * slow_spells)
     rng.shuffle(events)
+    spell = _SlowSpell(sim)
     marks = sorted(rng.uniform(0.1, 0.8) for _ in events)  # share of rows done when each fires
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         done = states()
         finished = done["sent"] + done["failed"]
-        if events and finished >= marks[0] * total:
+        spell.end_if_due()
+        if events and finished >= marks[0] * total and spell.normal is None:
             marks.pop(0)
-            if events.pop(0) == "restart":
-                redis.restart()
-                figures.redis_restarts += 1
-            else:
-                import redis as redis_py
-
-                redis_py.Redis.from_url(redis.url).flushall()
-                figures.redis_flushes += 1
+            _fire(events.pop(0), figures, redis, restart_db, spell)
         if figures.sigkills < kills:
             horses = workers.horses()
             if horses and rng.random() < 0.7:
@@ -202,6 +266,7 @@ def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
         if finished == total and figures.sigkills < kills:
             break  # nothing left to kill: the run finished first
         time.sleep(rng.uniform(0.01, 0.08))
+    spell.end_if_due(force=True)
     figures.chaos_seconds = round(time.monotonic() - started, 1)
     settle_start = time.monotonic()
     while time.monotonic() - settle_start < timeout:

@@ -1,6 +1,7 @@
 """Chaos (SECURITY.md R1–R4) against real Redis, PostgreSQL, two RQ worker processes and the
-simulator with 20 % 5xx and 10 % accept-then-timeout: lost = 0, duplicates at the simulator = 0,
-every submission terminal afterwards. The slow run carries the full 1,000."""
+simulator with 20 % 5xx and 10 % accept-then-timeout, spells of 5 s latency, Redis and
+PostgreSQL restarts: lost = 0, duplicates at the simulator = 0, every submission terminal
+afterwards. The slow run carries the full 1,000."""
 
 import os
 
@@ -19,7 +20,7 @@ FAULTS = ["--error-rate", "0.2", "--error-phase", "mixed", "--timeout-rate", "0.
 
 
 @pytest.fixture
-def chaos_rig(pg_app, office, pipeline_authorities, tmp_path):
+def chaos_rig(pg_app, postgres_server, office, pipeline_authorities, tmp_path):
     started = {}
 
     def _start():
@@ -36,7 +37,7 @@ def chaos_rig(pg_app, office, pipeline_authorities, tmp_path):
                "REDIS_URL": redis.url, "OSS_MLIT_URL": f"{sim.url}/mlit",
                "OSS_KEI_URL": f"{sim.url}/kei"}
         started["workers"] = chaos.Workers(2, env)
-        return shop, redis, sim, started["workers"]
+        return shop, redis, sim, started["workers"], postgres_server
 
     yield _start
     for name in ("workers", "sim", "redis"):
@@ -58,6 +59,7 @@ def _check(figures: chaos.Figures, sim, total: int) -> None:
     figures.simulator_applications = stats["applications"]
     figures.repeated_keys = stats["repeated_keys"]
     figures.faults_injected = stats["faults_injected"]
+    figures.slow_requests = sim.slow_requests()
     print("\nCHAOS FIGURES", figures.as_json())
     assert figures.states == {"sent": total}, figures.states
     assert figures.lost == 0 and arrived == total and len(keys_at_sim) == total
@@ -65,22 +67,31 @@ def _check(figures: chaos.Figures, sim, total: int) -> None:
     assert stats["submission_keys"] == total  # no key was ever replaced by a new one
 
 
-def _run(chaos_rig, total: int, kills: int, restarts: int, flushes: int, timeout: float):
-    shop, redis, sim, workers = chaos_rig()
+def _run(chaos_rig, total: int, kills: int, restarts: int, flushes: int, timeout: float,
+         db_restarts: int, slow_spells: int):
+    shop, redis, sim, workers, postgres = chaos_rig()
     ids = shop.ready(total - total // 10) + shop.ready(total // 10, "kei_keizoku")
     send(shop.staff, ids)
     figures = chaos.run(total=total, redis=redis, workers=workers, kills=kills,
-                        restarts=restarts, flushes=flushes, timeout=timeout)
+                        restarts=restarts, flushes=flushes, timeout=timeout,
+                        db_restarts=db_restarts, restart_db=postgres.restart,
+                        slow_spells=slow_spells, sim=sim)
     _check(figures, sim, total)
     return figures
 
 
 def test_chaos_150_submissions(chaos_rig):
-    figures = _run(chaos_rig, 150, kills=10, restarts=1, flushes=1, timeout=240)
+    figures = _run(chaos_rig, 150, kills=10, restarts=1, flushes=1, timeout=240,
+                   db_restarts=1, slow_spells=1)
     assert figures.sigkills >= 5 and figures.redis_restarts == 1 and figures.redis_flushes == 1
+    assert figures.db_restarts == 1 and figures.slow_spells == 1
+    assert sum(figures.slow_requests.values()) >= 1  # the spell reached requests
 
 
 @pytest.mark.slow
 def test_chaos_1000_submissions(chaos_rig):
-    figures = _run(chaos_rig, 1000, kills=50, restarts=3, flushes=1, timeout=900)
+    figures = _run(chaos_rig, 1000, kills=50, restarts=3, flushes=1, timeout=900,
+                   db_restarts=1, slow_spells=2)
     assert figures.sigkills >= 50 and figures.redis_restarts == 3
+    assert figures.db_restarts == 1 and figures.slow_spells == 2
+    assert sum(figures.slow_requests.values()) >= 2
