@@ -185,7 +185,9 @@ def run(args) -> dict:
                "OSS_KEI_URL": f"http://127.0.0.1:{sim_port}/kei",
                "OSSDESK_CERT_ISSUERS": str(authorities.directory),
                "OSSDESK_STATUS_POLL_SECONDS": "10",
-               "OSSDESK_SERVICE_HOURS": open_hours(tmp)}
+               "OSSDESK_SERVICE_HOURS": open_hours(tmp),
+               # one office sends all day long here: the load, not its daily quota, is measured
+               "OSSDESK_SEND_DAILY_QUOTA": "1000000"}
         login_id, password = prepare(env, authorities)
         full_env = {**os.environ, **env}
 

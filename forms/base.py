@@ -26,6 +26,12 @@ def _plain(value):
     return unicodedata.normalize("NFKC", value).strip() if value else value
 
 
+def count_filter(value):
+    """A count as typed in Japan: full-width digits and thousands separators allowed."""
+    value = _plain(value)
+    return value.replace(",", "") if value else value
+
+
 def email_field(label: str = "メールアドレス") -> StringField:
     """An optional e-mail address, stored in half width; the local part in ASCII."""
     return StringField(label, [Optional(), Length(max=120), Email(

@@ -78,6 +78,7 @@ ACTION_LABELS = {
     "oss_account_saved": "一括利用者アカウント設定",
     "oss_secret_changed": "一括利用者パスワード変更",
     "org_suspended": "組織の利用停止",
+    "org_send_quota_set": "送信上限の変更",
     "org_reactivated": "組織の利用再開",
     "job_started": "ジョブ開始",
     "faq_category_saved": "FAQカテゴリ保存",

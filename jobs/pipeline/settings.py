@@ -22,6 +22,8 @@ DEFAULTS: dict[str, object] = {
     "STATUS_POLL_LIMIT": 5000,        # applications polled per tick at most
     "OSS_BATCH_SUBMIT": True,         # POST /applications/batch (else one request per document)
     "SEND_BATCH_MAX": 10000,          # applications in one bulk send
+    "SEND_DAILY_QUOTA": 20000,        # applications an office may send per day (Japan time),
+                                      # unless association staff set its own quota
 }
 
 

@@ -7,6 +7,7 @@ from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from forms.base import Form
+from forms.base import count_filter
 from forms.base import email_field
 from forms.base import phone_field
 from portal.choices import choices
@@ -35,3 +36,13 @@ class OnboardForm(Form):
 class DecisionForm(Form):
     decision = SelectField("判断", choices=choices([("approve", "承認"), ("reject", "却下")]))
     comment = TextAreaField("コメント", [Optional(), Length(max=1000)])
+
+
+class QuotaForm(Form):
+    daily_send_quota = StringField(
+        "1日の送信上限(件)",
+        [Optional(),
+         Regexp(r"^\d{1,9}$", message="送信上限は0以上の件数を数字で入力してください。")],
+        filters=[count_filter],
+        description="日本時間の0時から数えます。空欄にすると既定の上限になります。"
+                    "0にするとこの組織は送信できません。")

@@ -13,6 +13,7 @@ from portal.access import policy
 from portal.association import bp
 from portal.association.forms import DecisionForm
 from portal.association.forms import OnboardForm
+from portal.association.forms import QuotaForm
 from portal.audit import ACTION_LABELS
 from portal.auth.services import passive
 from portal.extensions import db
@@ -27,6 +28,7 @@ from portal.models import User
 from portal.orgs import changes
 from portal.orgs import services
 from portal.orgs.rules import RuleViolation
+from portal.submissions import quota
 from portal.tenancy import get_or_404
 from portal.choices import choices
 
@@ -81,16 +83,46 @@ def onboard():
     return render_template("association/organizations.html", orgs=rows, form=form)
 
 
-@bp.get("/organizations/<int:org_id>")
-@policy("association")
-def organization(org_id: int):
-    org = get_or_404(Organization, org_id)
+def _organization_page(org: Organization, quota_form: QuotaForm | None = None) -> str:
     users = db.session.scalars(sa.select(User).where(User.org_id == org.id)).all()
     links = db.session.scalars(sa.select(AgentRequesterLink).where(sa.or_(
         AgentRequesterLink.agent_org_id == org.id, AgentRequesterLink.requester_org_id == org.id
     ))).all()
+    if quota_form is None:
+        quota_form = QuotaForm(daily_send_quota="" if org.daily_send_quota is None
+                               else str(org.daily_send_quota))
     return render_template("association/organization.html", org=org, users=users, links=links,
-                           agents=_agent_choices()[1:])
+                           agents=_agent_choices()[1:], quota_form=quota_form,
+                           usage=quota.usage(org.id) if org.kind.is_agent else None,
+                           default_quota=quota.default_quota())
+
+
+@bp.get("/organizations/<int:org_id>")
+@policy("association")
+def organization(org_id: int):
+    return _organization_page(get_or_404(Organization, org_id))
+
+
+@bp.post("/organizations/<int:org_id>/quota")
+@policy("association")
+def organization_quota(org_id: int):
+    org = get_or_404(Organization, org_id)
+    form = QuotaForm()
+    if form.validate_on_submit():
+        value = form.daily_send_quota.data
+        try:
+            services.set_send_quota(org, int(value) if value else None)
+        except RuleViolation as violation:
+            db.session.rollback()
+            if not org.kind.is_agent:  # its page has no quota field to show the message at
+                flash(violation.message, "error")
+                return redirect(url_for("association.organization", org_id=org.id))
+            form.daily_send_quota.errors = [*form.daily_send_quota.errors, violation.message]
+        else:
+            db.session.commit()
+            flash("送信上限を変更しました。", "success")
+            return redirect(url_for("association.organization", org_id=org.id))
+    return _organization_page(org, quota_form=form)
 
 
 @bp.post("/organizations/<int:org_id>/links")

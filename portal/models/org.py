@@ -57,6 +57,8 @@ class Organization(db.Model):
     bank_account_number: Mapped[str] = mapped_column(sa.String(10), default="")
     bank_account_holder: Mapped[str] = mapped_column(sa.String(120), default="")
     active: Mapped[bool] = mapped_column(default=True)
+    # Applications it may send per day (Japan time); None: the SEND_DAILY_QUOTA setting.
+    daily_send_quota: Mapped[int | None] = mapped_column(nullable=True)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime, default=utcnow)
 
     branches: Mapped[list["Branch"]] = relationship(

@@ -68,6 +68,8 @@ class Submission(TenantOwned, db.Model):
         sa.Index("ix_submission_state_next", "state", "next_attempt_at"),
         # A bulk send's page (scoped to the office) in page order: its poll sorts nothing.
         sa.Index("ix_submission_batch_page", "batch_id", "org_id", "batch_rank", "id"),
+        # An office's sends of the day, counted against its daily quota.
+        sa.Index("ix_submission_org_created", "org_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,8 @@
 """Bulk sends: write the outbox rows in the user's transaction, enqueue after commit.
 
 ``create_send_batch`` refuses what cannot be sent (each refusal with its reason,
-kept on the batch for the page) and writes, for the rest, one ``Submission``
+kept on the batch for the page; what would pass the office's daily quota too,
+``portal.submissions.quota``) and writes, for the rest, one ``Submission``
 per application with a fresh idempotency key, in the caller's transaction. The
 caller commits, then calls ``enqueue_batch``: if Redis is away at that moment
 nothing is lost, the outbox relay enqueues the rows from the database.
@@ -27,6 +28,7 @@ from portal.models import SubmissionKind
 from portal.models import SubmissionState
 from portal.models.base import utcnow
 from portal.models.submission import ACTIVE_STATES
+from portal.submissions import quota
 from portal.submissions.eligibility import SENDABLE
 from portal.submissions.eligibility import FilingContext
 from portal.submissions.eligibility import state_refusal
@@ -137,6 +139,8 @@ def create_send_batch(user, application_ids, kind: SubmissionKind = SubmissionKi
             refused.append({"application_id": app_id, "reason": reason})
         else:
             candidates.append(app_id)
+    candidates, over_quota = quota.cut(user.org_id, candidates) if candidates else ([], [])
+    refused += over_quota
     won = _claim_applications(candidates, kind) if candidates else set()
     refused += [{"application_id": i, "reason": RACED} for i in candidates if i not in won]
     before = {i: apps[i].state for i in candidates if i in won}

@@ -19,6 +19,7 @@ from portal.hours.guard import send_refusal
 from portal.models import SendBatch
 from portal.models import SubmissionState
 from portal.submissions import bp
+from portal.submissions import quota
 from portal.submissions import services
 from portal.tenancy import get_or_404
 
@@ -29,7 +30,8 @@ def index():
     page = db.paginate(services.sendable_query(current_user), per_page=100, error_out=False)
     return render_template("submissions/index.html", page=page, specs=specs,
                            ready_count=services.ready_count(current_user),
-                           batches=services.recent_batches(current_user))
+                           batches=services.recent_batches(current_user),
+                           usage=quota.usage(current_user.org_id))
 
 
 @bp.post("/send")
