@@ -7,6 +7,10 @@
 | not sent (``OssNotSent``)      | RETRY after a backoff; FAILED when  | unchanged; SEND_ERROR  |
 |                                | the attempts are used up            | when given up          |
 | unknown (timeout, 5xx)         | UNKNOWN: looked up by key later     | unchanged              |
+| held back (circuit breaker)    | as it was claimed (PENDING/RETRY:   | unchanged              |
+|                                | RETRY; UNKNOWN: UNKNOWN), due when  |                        |
+|                                | the breaker closes, attempt given   |                        |
+|                                | back                                |                        |
 
 Writes are compare-and-set too. The rows are locked and read first; a 到達番号 or
 a refusal is written while the row is still open (they are facts, whoever learns
@@ -212,6 +216,12 @@ def _plan_row(plan: _Plan, row: Outgoing, result: Result, state: SubmissionState
         return SubmissionState.FAILED
     if not mine:
         return None
+    if result.paused is not None:  # never went out: the claim's attempt is given back
+        state = SubmissionState.UNKNOWN if row.unresolved else SubmissionState.RETRY
+        plan.set(row.id, state=state, attempts=row.attempt - 1, next_attempt_at=result.paused,
+                 lease_until=None, error_code="oss:paused",
+                 error_message=reasons.paused(result.paused))
+        return state
     if result.not_sent is not None:
         exc = result.not_sent
         if row.attempt >= int(settings.get("SUBMIT_MAX_ATTEMPTS")):

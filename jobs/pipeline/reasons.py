@@ -34,6 +34,14 @@ def rejected(exc: OssRejected) -> str:
     return f"{text} {hint}" if hint else text
 
 
+def paused(until) -> str:
+    """A row held back by the circuit breaker (``until``: naive UTC)."""
+    from portal.templating import jst
+
+    return (f"OSSから続けて応答がないため、{jst(until, '%H:%M')}(日本時間)まで送信・照会を"
+            "控えています。この間は再試行の回数に数えません。")
+
+
 def not_sent_given_up(attempts: int, last: str) -> str:
     return (f"OSSに接続できない状態が続いたため、{attempts}回試みたところで送信を中止しました"
             f"(最後のエラー: {last})。"

@@ -8,8 +8,11 @@
 3. Each committed part goes to a sender thread, which looks up unresolved keys
    and sends the rest (one batch request per back-end where OSS takes batches)
    with no database access, while the job signs the next part. Parts go out one
-   after another; once one has died, the later ones are not sent.
-4. When every part is back, record every outcome in one transaction.
+   after another; once one has died, the later ones are not sent. Rows of a
+   back-end whose circuit breaker is open (``breaker``) stay here: OSS is not
+   called for them.
+4. When every part is back, tell each back-end's breaker whether OSS answered,
+   and record every outcome in one transaction.
 
 A crash anywhere leaves rows that the reaper and the outbox relay put back in
 play; running a chunk twice is harmless.
@@ -21,12 +24,14 @@ import time
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import undefer
 
+from jobs.pipeline import breaker
 from jobs.pipeline import document
 from jobs.pipeline import outcomes
 from jobs.pipeline import reasons
@@ -124,6 +129,37 @@ class _Sender:
         self.pool.shutdown(wait=True, cancel_futures=failed)
 
 
+class _Breakers:
+    """The circuit breakers of the back-ends a job sends to, read once per job."""
+
+    def __init__(self):
+        self.until: dict[str, datetime | None] = {}
+        self.held: dict[int, transport.Result] = {}
+
+    def hold(self, part: list[transport.Outgoing]) -> list[transport.Outgoing]:
+        """The rows of ``part`` that may go to OSS; the others are held back."""
+        going = []
+        for row in part:
+            if row.backend not in self.until:
+                self.until[row.backend] = breaker.open_until(row.backend)
+            if self.until[row.backend] is None:
+                going.append(row)
+            else:
+                self.held[row.id] = transport.Result(paused=self.until[row.backend])
+        return going
+
+    def observe(self, rows: list[transport.Outgoing], results: dict) -> None:
+        """One verdict per back-end called: did OSS answer about any of its rows?"""
+        answered: dict[str, bool] = {}
+        for row in rows:
+            if row.id not in self.held:
+                result = results.get(row.id)
+                answered[row.backend] = (answered.get(row.backend, False)
+                                         or bool(result and result.answered))
+        for backend, verdict in answered.items():
+            breaker.observe(backend, verdict)
+
+
 def _record_answered(rows: list[transport.Outgoing], answered: dict) -> None:
     """On the way out of a failed job, record what OSS already answered, so those rows need
     not wait for the reaper and a look-up by key. Best effort: the reaper covers the rest."""
@@ -150,6 +186,7 @@ def send_chunk(submission_ids: list[int]) -> dict:
     started = time.perf_counter()
     ordered, unresolved, filers = sorted(claims), set(looked_up), document.Filers()
     sender = _Sender(dict(current_app.config), bool(settings.get("OSS_BATCH_SUBMIT")))
+    breakers = _Breakers()
     rows: list[transport.Outgoing] = []
     session = db.session()
     expire = session.expire_on_commit
@@ -162,20 +199,22 @@ def send_chunk(submission_ids: list[int]) -> dict:
                 break             # a part died: the rest stay claimed, for the reaper
             part = _prepare(ordered[i:i + transport.SUBMIT_BATCH], claims, unresolved, filers)
             db.session.commit()   # persisted before any byte of the part goes to OSS
-            sender.post(part)
+            if going := breakers.hold(part):
+                sender.post(going)
             rows += part
         db.session.close()        # no transaction stays open while the last parts are out
         signed = time.perf_counter()
         results = sender.results()
     except BaseException:
         sender.close(failed=True)
-        _record_answered(rows, sender.answered())
+        _record_answered(rows, {**sender.answered(), **breakers.held})
         raise
     finally:
         session.expire_on_commit = expire
     sender.close(failed=False)
     delivered = time.perf_counter()
-    counts = outcomes.record(rows, results)
+    breakers.observe(rows, results)
+    counts = outcomes.record(rows, {**results, **breakers.held})
     return {"claimed": len(claims), **counts, "seconds": {
         "prepare": round(signed - started, 4), "oss": round(delivered - signed, 4),
         "record": round(time.perf_counter() - delivered, 4)}}

@@ -22,6 +22,9 @@ DEFAULTS: dict[str, object] = {
     "STATUS_POLL_LIMIT": 5000,        # applications polled per tick at most
     "OSS_BATCH_SUBMIT": True,         # POST /applications/batch (else one request per document)
     "SEND_BATCH_MAX": 10000,          # applications in one bulk send
+    "BREAKER_FAILURES": 3,            # send jobs in a row with no answer from a back-end open
+                                      # its circuit breaker (0: no breaker) …
+    "BREAKER_OPEN_SECONDS": 60,       # … for this long: its rows wait, using no attempt
     "SEND_DAILY_QUOTA": 20000,        # applications an office may send per day (Japan time),
                                       # unless association staff set its own quota
 }

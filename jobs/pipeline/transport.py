@@ -10,6 +10,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from oss.client import OssClient
 from oss.client import Receipt
@@ -49,6 +50,12 @@ class Result:
     rejected: OssRejected | None = None
     not_sent: OssNotSent | None = None
     unknown: OssError | None = None
+    paused: datetime | None = None           # held back by the circuit breaker until then
+
+    @property
+    def answered(self) -> bool:
+        """OSS answered about this row (whatever the answer)."""
+        return bool(self.sent or self.found or self.rejected)
 
 
 def _chunks(items: list, size: int):

@@ -45,6 +45,8 @@ WORKER_ENV = {
     "OSSDESK_SUBMIT_MAX_ATTEMPTS": "100",
     "OSSDESK_RECONCILE_DELAYS": "0.2,0.5,1",
     "OSSDESK_STATUS_POLL_SECONDS": "3600",
+    "OSSDESK_BREAKER_FAILURES": "3",      # the circuit breaker trips now and then …
+    "OSSDESK_BREAKER_OPEN_SECONDS": "1",  # … and holds rows back for a second
 }
 
 

@@ -19,6 +19,7 @@ FAST = {
     "OUTBOX_GRACE_SECONDS": 0,
     "PIPELINE_TICK_SECONDS": 0,
     "STATUS_POLL_SECONDS": 0,
+    "BREAKER_FAILURES": 0,  # off: tests of failures count attempts; test_breaker turns it on
 }
 
 
