@@ -137,6 +137,11 @@ def test_the_send_page_shows_todays_count_and_quota(app, client, office):
     page = client.get("/submissions/").get_data(as_text=True)
     assert "本日の送信 2件 / 1日の送信上限 2件(残り 0件)" in page
     assert "本日はこれ以上送信できません" in page
+    shop.ready(3)
+    app.config["SEND_DAILY_QUOTA"] = 4
+    page = client.get("/submissions/").get_data(as_text=True)
+    assert "本日の送信 2件 / 1日の送信上限 4件(残り 2件)" in page
+    assert "「すべて」で送信されるのは古いものから2件までです" in page
 
 
 def test_association_staff_set_an_offices_quota(app, client, office, tenants):
