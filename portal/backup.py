@@ -11,6 +11,7 @@ the main tables, and decrypts a sample signing certificate with the keyring in f
 backup whose certificates cannot be decrypted is not a backup.
 """
 
+import os
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
@@ -66,6 +67,9 @@ def create(target: Path) -> dict:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # Personal data and bank details: readable by the service user only (SQLite gives its
+    # journal files the database file's mode).
+    os.close(os.open(partial, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     with closing(sqlite3.connect(source_path)) as source, \
             closing(sqlite3.connect(partial)) as copy:
         # One step: in WAL mode it only holds a read snapshot, so writers go on; a copy in

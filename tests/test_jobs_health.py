@@ -176,6 +176,21 @@ def test_database_down_gives_503_without_details(tmp_path):
     assert "Traceback" not in resp.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("method, path", [
+    ("get", "/faq?q=証明書"), ("get", "/notices"), ("get", "/usage"), ("post", "/login")])
+def test_pages_answer_a_plain_503_while_the_database_is_down(tmp_path, method, path):
+    """SECURITY.md R8: the error handler, not only /healthz: a generic page, nothing leaked."""
+    from tests.conftest import make_app
+
+    app = make_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/missing/dir/x.db"})
+    client = app.test_client()
+    resp = getattr(client, method)(path, data={"login_id": "someone", "password": "Pass-123"})
+    body = resp.get_data(as_text=True)
+    assert resp.status_code == 503
+    assert "Traceback" not in body and "OperationalError" not in body and "sqlite" not in body
+    assert "x.db" not in body and "<html" in body
+
+
 def test_demo_seed_is_idempotent(app):
     from portal.demo import seed
 

@@ -37,6 +37,7 @@ def test_a_backup_of_the_live_database_passes_the_drill(app, office, tmp_path):
     made = backup.create(tmp_path / "nightly" / "ossdesk.db")
     assert made["bytes"] > 0
     assert [p.name for p in (tmp_path / "nightly").iterdir()] == ["ossdesk.db"]  # no -wal/-shm
+    assert (tmp_path / "nightly" / "ossdesk.db").stat().st_mode & 0o777 == 0o600  # owner only
     found = backup.check(made["path"])
     assert found.ok, found.problems
     assert found.counts == _counts() and found.counts["application"] == 3
