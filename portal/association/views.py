@@ -107,6 +107,9 @@ def organization(org_id: int):
 @policy("association")
 def organization_quota(org_id: int):
     org = get_or_404(Organization, org_id)
+    if not org.kind.is_agent:  # its page has no quota field to show a message at
+        flash(services.QUOTA_AGENTS_ONLY, "error")
+        return redirect(url_for("association.organization", org_id=org.id))
     form = QuotaForm()
     if form.validate_on_submit():
         value = form.daily_send_quota.data
@@ -114,9 +117,6 @@ def organization_quota(org_id: int):
             services.set_send_quota(org, int(value) if value else None)
         except RuleViolation as violation:
             db.session.rollback()
-            if not org.kind.is_agent:  # its page has no quota field to show the message at
-                flash(violation.message, "error")
-                return redirect(url_for("association.organization", org_id=org.id))
             form.daily_send_quota.errors = [*form.daily_send_quota.errors, violation.message]
         else:
             db.session.commit()

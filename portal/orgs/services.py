@@ -165,14 +165,15 @@ def set_org_active(org: Organization, active: bool) -> None:
     audit.record("org_reactivated" if active else "org_suspended", target=f"org:{org.id}")
 
 
+QUOTA_AGENTS_ONLY = "送信上限は代理人の組織にだけ設定できます(依頼人と協会は送信しません)。"
+
+
 def set_send_quota(org: Organization, quota: int | None) -> None:
     """The office's own daily send quota (None: the SEND_DAILY_QUOTA setting)."""
     from portal.submissions.quota import MAX_QUOTA
 
     if not org.kind.is_agent:
-        raise RuleViolation(
-            "送信上限は代理人の組織にだけ設定できます(依頼人と協会は送信しません)。",
-            field="daily_send_quota")
+        raise RuleViolation(QUOTA_AGENTS_ONLY, field="daily_send_quota")
     if quota is not None and quota > MAX_QUOTA:
         raise RuleViolation(f"送信上限は{MAX_QUOTA:,}件以下で入力してください。",
                             field="daily_send_quota")

@@ -5,8 +5,15 @@ office's submissions made since midnight, Japan time, and refuses, with the
 reason, whatever would go past its quota. The quota is the office's own
 (``Organization.daily_send_quota``, set by association staff) or the
 ``SEND_DAILY_QUOTA`` setting. Sends of one office are serialised on its
-organisation row (``FOR UPDATE`` on PostgreSQL; SQLite has one writer), so two
-sends at the same moment cannot both take the last places.
+organisation row (``FOR NO KEY UPDATE`` on PostgreSQL, taken before the send
+touches any application; SQLite has one writer), so two sends at the same moment
+cannot both take the last places. The weaker lock matters: ``FOR UPDATE`` would
+also block every row inserted meanwhile that points at the office (history
+events, audit rows, new applications), and deadlock with a request that holds an
+application and then writes its event.
+
+What counts is every submission made: one that failed before reaching OSS (no
+certificate, invalid data) and each re-send after 申請エラー count too.
 """
 
 from dataclasses import dataclass
@@ -52,7 +59,7 @@ def usage(org_id: int, *, lock: bool = False, now: datetime | None = None) -> Us
     """The office's quota and what it has sent today; ``lock`` holds its row until the
     transaction ends (a send)."""
     query = sa.select(Organization.daily_send_quota).where(Organization.id == org_id)
-    own = db.session.execute(query.with_for_update() if lock else query).scalar()
+    own = db.session.execute(query.with_for_update(key_share=True) if lock else query).scalar()
     used = db.session.scalar(
         sa.select(sa.func.count()).select_from(Submission)
         .where(Submission.org_id == org_id,
@@ -61,7 +68,12 @@ def usage(org_id: int, *, lock: bool = False, now: datetime | None = None) -> Us
                  own=own is not None)
 
 
+STOPPED = "この組織の送信は協会により停止されています(送信上限0件)。協会にお問い合わせください。"
+
+
 def refusal(quota: int) -> str:
+    if quota == 0:
+        return STOPPED
     return (f"本日の送信上限({quota:,}件)を超えるため送信しませんでした。"
             "日本時間の0時を過ぎてから送信してください(上限は協会が設定しています)。")
 

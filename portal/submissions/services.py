@@ -317,7 +317,7 @@ def waiting_ids(batch: SendBatch) -> list[int]:
 def oss_still_down(batch: SendBatch) -> str:
     """Why the batch's waiting rows should keep waiting ("" when their OSS answers): each
     try counts towards the attempts after which a row fails. A back-end found answering
-    has its circuit breaker closed, so that its held-back rows go now."""
+    has its circuit breaker rearmed, so that its held-back rows go now."""
     from flask import current_app
 
     from jobs.pipeline import breaker
@@ -333,7 +333,7 @@ def oss_still_down(batch: SendBatch) -> str:
         if not result["ok"]:
             return (f"OSSにまだ接続できません({result['reason']})。"
                     "復旧してからもう一度押してください。それまでは自動で再試行します。")
-        breaker.close(backend.value)
+        breaker.rearm(backend.value)
     return ""
 
 

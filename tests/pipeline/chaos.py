@@ -25,6 +25,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 
+from jobs.pipeline import breaker
 from portal.config import ROOT
 from portal.extensions import db
 from portal.models import Submission
@@ -169,6 +170,8 @@ class Figures:
     db_restarts: int = 0
     slow_spells: int = 0
     slow_requests: dict = field(default_factory=dict)
+    slow_requests_per_spell: list = field(default_factory=list)
+    breaker_openings: int = 0
     worker_restarts: int = 0
     chaos_seconds: float = 0.0
     settle_seconds: float = 0.0
@@ -199,12 +202,17 @@ def states() -> Counter:
 
 
 class _SlowSpell:
-    """The simulator answering after ``SLOW_MS`` for ``SLOW_SPELL`` seconds, then as before."""
+    """The simulator answering after ``SLOW_MS`` for ``SLOW_SPELL`` seconds, then as before.
+    The simulator's count of slow requests is read as each spell starts, so that each
+    spell's share can be told apart afterwards (a request of a spell's first second is
+    logged before the spell ends; no spell starts before the last one ended)."""
 
     def __init__(self, sim):
         self.sim, self.normal, self.until = sim, None, 0.0
+        self.counts_at_start: list[int] = []
 
     def start(self) -> None:
+        self.counts_at_start.append(sum(self.sim.slow_requests().values()))
         self.normal = self.sim.faults()
         self.sim.set_faults({**self.normal, "latency_ms": [SLOW_MS, SLOW_MS]})
         self.until = time.monotonic() + SLOW_SPELL
@@ -213,6 +221,37 @@ class _SlowSpell:
         if self.normal is not None and (force or time.monotonic() >= self.until):
             self.sim.set_faults(self.normal)
             self.normal = None
+
+    def per_spell(self) -> list[int]:
+        marks = [*self.counts_at_start, sum(self.sim.slow_requests().values())]
+        return [later - earlier for earlier, later in zip(marks, marks[1:])]
+
+
+class _RedisCounter:
+    """A counter kept in Redis (the circuit breaker's openings), read through restarts and
+    flushes, which reset it: a lower bound of its total."""
+
+    def __init__(self, url: str, key: str):
+        import redis as redis_py
+
+        self.client = redis_py.Redis.from_url(url, socket_timeout=0.5,
+                                              socket_connect_timeout=0.5)
+        self.key, self.carry, self.last = key, 0, 0
+
+    def read(self) -> None:
+        from redis.exceptions import RedisError
+
+        try:
+            now = int(self.client.get(self.key) or 0)
+        except RedisError:
+            return
+        if now < self.last:
+            self.carry += self.last
+        self.last = now
+
+    @property
+    def total(self) -> int:
+        return self.carry + self.last
 
 
 def _fire(event: str, figures: Figures, redis: RestartableRedis, restart_db, spell) -> None:
@@ -244,12 +283,14 @@ def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
               + ["slow"] * slow_spells)
     rng.shuffle(events)
     spell = _SlowSpell(sim)
+    openings = _RedisCounter(redis.url, breaker.OPENED)
     marks = sorted(rng.uniform(0.1, 0.8) for _ in events)  # share of rows done when each fires
     started = time.monotonic()
     while time.monotonic() - started < timeout:
         done = states()
         finished = done["sent"] + done["failed"]
         spell.end_if_due()
+        openings.read()
         if events and finished >= marks[0] * total and spell.normal is None:
             marks.pop(0)
             _fire(events.pop(0), figures, redis, restart_db, spell)
@@ -279,5 +320,8 @@ def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
         time.sleep(0.3)
     figures.settle_seconds = round(time.monotonic() - settle_start, 1)
     figures.worker_restarts = workers.restarts
+    openings.read()
+    figures.breaker_openings = openings.total
+    figures.slow_requests_per_spell = spell.per_spell() if sim is not None else []
     figures.states = dict(states())
     return figures

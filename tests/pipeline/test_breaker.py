@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from jobs.pipeline import breaker
 from jobs.pipeline.send import send_chunk
+from jobs.queue import get_connection
 from portal.extensions import db
 from portal.models import SubmissionState
 from portal.models.base import utcnow
@@ -42,15 +43,23 @@ def test_failures_in_a_row_open_it_and_an_answer_closes_it(app):
     assert breaker.open_until("mlit") is None
 
 
-def test_it_reopens_at_the_first_failure_after_its_time(app):
+def test_after_its_time_one_job_tries_and_its_outcome_decides(app):
     app.config.update(BREAKER_FAILURES=2, BREAKER_OPEN_SECONDS=0.01)
     breaker.observe("kei", False)
     breaker.observe("kei", False)
     time.sleep(0.05)
-    assert breaker.open_until("kei") is None  # its time is over: jobs may try again
+    assert breaker.open_until("kei") is None  # its time is over: this job tries …
+    waiting = breaker.open_until("kei")  # … and the next ones hold back meanwhile
+    assert waiting is not None and waiting > utcnow()
     app.config["BREAKER_OPEN_SECONDS"] = 60
-    breaker.observe("kei", False)  # the try failed too
-    assert breaker.open_until("kei") is not None
+    breaker.observe("kei", False)  # the try failed: open again at once
+    assert breaker.open_until("kei") > utcnow() + timedelta(seconds=58)
+    get_connection().hset("ossdesk:breaker:kei", "open_until", 0)  # its time is over again
+    assert breaker.open_until("kei") is None
+    breaker.observe("kei", True)  # this try got an answer: closed
+    assert not get_connection().exists("ossdesk:breaker:kei")
+    assert breaker.open_until("kei") is None and breaker.open_until("kei") is None
+    assert int(get_connection().get(breaker.OPENED)) == 2
 
 
 def test_it_can_be_turned_off(app):
@@ -65,7 +74,7 @@ def test_redis_trouble_never_holds_a_send_back(app):
     app.extensions["ossdesk_redis"] = redis.Redis(port=9, socket_connect_timeout=0.2)
     breaker.observe("mlit", False)  # no exception
     assert breaker.open_until("mlit") is None
-    breaker.close("mlit")
+    breaker.rearm("mlit")
 
 
 def test_held_back_rows_wait_without_a_call_or_an_attempt(app, office, sim):
@@ -90,15 +99,15 @@ def test_held_back_rows_wait_without_a_call_or_an_attempt(app, office, sim):
         assert "OSSから続けて応答がないため" in sub.error_message
         assert "送信・照会を控えています" in sub.error_message
     sim.faults()  # OSS answers again, and the breaker's time is over
-    breaker.close("mlit")
+    get_connection().hset("ossdesk:breaker:mlit", "open_until", 0)
     db.session.execute(sa.text("UPDATE submission SET next_attempt_at = NULL"))
     db.session.commit()
-    settle(app)
+    settle(app)  # the job that tries gets answers: that closes the breaker
     subs = submissions()
-    assert {s.state for s in subs} == {SubmissionState.SENT}
+    assert {(s.state, s.attempts) for s in subs} == {(SubmissionState.SENT, 2)}
     stats = requests.get(f"{sim.url}/_sim/stats").json()
     assert stats["applications"] == 2 and stats["duplicate_applications"] == 0
-    assert breaker.open_until("mlit") is None
+    assert not get_connection().exists("ossdesk:breaker:mlit")
 
 
 def test_a_never_sent_row_held_back_stays_ready_to_send(app, office):
@@ -117,25 +126,41 @@ def test_a_never_sent_row_held_back_stays_ready_to_send(app, office):
     assert sub.next_attempt_at == breaker.open_until("mlit")
 
 
+def test_each_back_end_is_judged_on_its_own_answers(app, office, sim):
+    """One job, two back-ends: 軽OSS answers, OSS does not."""
+    point_at(app, sim, OSS_MLIT_URL="http://127.0.0.1:9/mlit", BREAKER_FAILURES=2)
+    get_connection().hset("ossdesk:breaker:kei", "failures", 1)  # an earlier failure
+    shop = office(app)
+    send(shop.staff, shop.ready(1) + shop.ready(1, "kei_keizoku"))
+    send_chunk([s.id for s in submissions()])
+    assert int(get_connection().hget("ossdesk:breaker:mlit", "failures")) == 1
+    assert not get_connection().exists("ossdesk:breaker:kei")  # its answer reset the count
+    states = {s.application_id: s.state for s in submissions()}
+    assert sorted(state.value for state in states.values()) == ["retry", "sent"]
+
+
 @pytest.mark.parametrize("answers", [True, False], ids=["oss-back", "oss-still-away"])
-def test_go_now_closes_the_breaker_only_when_oss_answers(app, client, office, sim, answers):
+def test_go_now_rearms_the_breaker_only_when_oss_answers(app, client, office, sim, answers):
     from tests.conftest import login
 
-    point_at(app, sim, BREAKER_FAILURES=1, BREAKER_OPEN_SECONDS=600,
+    point_at(app, sim, BREAKER_FAILURES=2, BREAKER_OPEN_SECONDS=600,
              SUBMIT_RETRY_DELAYS=(1800,))
     if not answers:
         app.config["OSS_MLIT_URL"] = "http://127.0.0.1:9/mlit"
     shop = office(app)
     batch_id = send(shop.staff, shop.ready(1))
     breaker.observe("mlit", False)  # earlier jobs had no answer
+    breaker.observe("mlit", False)
     drain(app)
     assert submissions()[0].error_code == "oss:paused"
     login(client, shop.staff, "Test-pass-123")
     client.post(f"/submissions/batches/{batch_id}/retry-now")
-    if answers:
+    if answers:  # sends may go, one more failure would open it again
         assert breaker.open_until("mlit") is None
+        assert int(get_connection().hget("ossdesk:breaker:mlit", "failures")) == 1
         drain(app)
         assert submissions()[0].state == SubmissionState.SENT
+        assert not get_connection().exists("ossdesk:breaker:mlit")
     else:
         assert breaker.open_until("mlit") is not None
         assert submissions()[0].attempts == 0

@@ -56,14 +56,19 @@ def test_an_offices_own_quota_overrides_the_setting(any_app, office):
     assert quota.usage(shop.org.id) == quota.Usage(quota=1, used=1, own=True)
 
 
-def test_a_quota_of_zero_stops_the_office_sending(app, office):
+def test_a_quota_of_zero_stops_the_office_sending(app, client, office):
     point_at(app)
     shop = office(app)
     shop.org.daily_send_quota = 0
     db.session.commit()
-    batch = create_send_batch(shop.staff, shop.ready(1))
+    ids = shop.ready(1)
+    batch = create_send_batch(shop.staff, ids)
     db.session.commit()
     assert batch.total == 0 and not submissions()
+    assert _reasons(batch)[ids[0]] == quota.STOPPED  # waiting for midnight would not help
+    login(client, shop.staff, "Test-pass-123")
+    page = client.get("/submissions/").get_data(as_text=True)
+    assert "この組織の送信は協会により停止されています" in page and "0時を過ぎて" not in page
 
 
 def test_each_office_has_its_own_count(app, office):
@@ -115,15 +120,23 @@ def test_yesterdays_sends_do_not_count(app, office):
 
 
 def test_a_send_holds_the_offices_row_until_it_commits(pg_app, office):
-    """Two sends at once cannot both take the last places: the second waits for the first."""
+    """Two sends at once cannot both take the last places: the second waits for the first.
+    Rows that merely point at the office (an audit row, a history event) do not wait."""
     point_at(pg_app)
     shop = office(pg_app)
-    quota.usage(shop.org.id, lock=True)  # as create_send_batch does, transaction left open
+    create_send_batch(shop.staff, shop.ready(1))  # its transaction left open
     with db.engine.connect() as other:
         other.exec_driver_sql("SET lock_timeout = '200ms'")
         with pytest.raises(sa.exc.OperationalError, match="lock timeout"):
             other.execute(sa.select(Organization.id).where(Organization.id == shop.org.id)
-                          .with_for_update())
+                          .with_for_update(key_share=True))  # what a second send takes
+        other.rollback()
+        other.exec_driver_sql("SET lock_timeout = '200ms'")
+        other.execute(sa.text(
+            "INSERT INTO audit_event (org_id, login_id, action, outcome, target, detail, ip, "
+            "request_id, created_at) VALUES (:org, 'x', 'login', 'ok', '', '{}', '', '', "
+            "now())"), {"org": shop.org.id})  # a foreign key check: not blocked
+        other.rollback()
     db.session.rollback()
 
 
