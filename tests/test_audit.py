@@ -51,7 +51,7 @@ def test_no_secret_reaches_logs_or_audit(client, tenants, caplog):
     client.post("/login", data={"login_id": tenants["a_admin"].login_id,
                                 "password": "Wrong-guess-55"})
     login(client, tenants["a_admin"])
-    client.post("/admin/oss-accounts/new", data={
+    client.post("/admin/oss-accounts/new", data={"login_password": PASSWORD,
         "backend": "mlit", "bulk_user_id": "LOG001", "payment_mode": "matome",
         "branch_id": "0", "secret": "Oss-account-secret-77"})
     reset = client.post(f"/admin/users/{tenants['a_staff'].id}/reset-password",

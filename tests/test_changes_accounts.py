@@ -16,6 +16,7 @@ from portal.models import OssAccount
 from portal.models import OssAccountSecret
 from portal.models import PaymentMode
 from portal.orgs import services
+from tests.conftest import PASSWORD
 from tests.conftest import login
 
 
@@ -123,12 +124,12 @@ def test_corp_cannot_ask_to_become_corp(client, tenants):
 
 def test_account_secrets_are_versioned_and_encrypted(client, tenants):
     login(client, tenants["a_admin"])
-    client.post("/admin/oss-accounts/new", data={
+    client.post("/admin/oss-accounts/new", data={"login_password": PASSWORD,
         "backend": "kei", "bulk_user_id": "KEI0001", "payment_mode": "direct_national",
         "branch_id": "0", "secret": "first-secret-1"})
     account = db.session.scalar(sa.select(OssAccount))
     for mode, secret in (("direct_national", "second-secret-2"), ("matome", "")):
-        client.post(f"/admin/oss-accounts/{account.id}", data={
+        client.post(f"/admin/oss-accounts/{account.id}", data={"login_password": PASSWORD,
             "backend": "kei", "bulk_user_id": "KEI0001", "payment_mode": mode,
             "branch_id": "0", "secret": secret})
     rows = db.session.scalars(sa.select(OssAccountSecret).order_by(OssAccountSecret.version)).all()
@@ -157,7 +158,8 @@ def test_one_account_per_back_end_and_scope_and_the_back_end_stays(client, tenan
     account for the same scope would never be used, so it is refused; an account's OSS
     cannot be switched (its filings and lists were made at that OSS)."""
     login(client, tenants["a_admin"])
-    data = {"backend": "mlit", "bulk_user_id": "FIRST01", "payment_mode": "matome",
+    data = {"login_password": PASSWORD, "backend": "mlit", "bulk_user_id": "FIRST01",
+            "payment_mode": "matome",
             "branch_id": "0", "secret": "pw-1234"}
     client.post("/admin/oss-accounts/new", data=data)
     resp = client.post("/admin/oss-accounts/new", data={**data, "bulk_user_id": "SECOND01"})
@@ -180,7 +182,8 @@ def test_one_account_per_back_end_and_scope_and_the_back_end_stays(client, tenan
 
 def test_duplicate_bulk_user_id_is_refused_next_to_the_field(client, tenants):
     login(client, tenants["a_admin"])
-    data = {"backend": "mlit", "bulk_user_id": "SAME01", "payment_mode": "matome",
+    data = {"login_password": PASSWORD, "backend": "mlit", "bulk_user_id": "SAME01",
+            "payment_mode": "matome",
             "branch_id": "0", "secret": "pw-1234"}
     client.post("/admin/oss-accounts/new", data=data)
     resp = client.post("/admin/oss-accounts/new", data=data)

@@ -12,6 +12,8 @@ from portal.models import AgentRequesterLink
 from portal.models import AuditEvent
 from portal.models import Organization
 from portal.models import OrgKind
+from portal.models import OssAccount
+from portal.models import OssAccountSecret
 from portal.models import Role
 from portal.models import User
 from portal.orgs import services
@@ -50,6 +52,52 @@ def test_adding_a_user_asks_for_the_admins_own_password(client, tenants):
     assert db.session.scalar(sa.select(User).where(User.login_id == "new.staff")) is None
     assert 'autocomplete="current-password"' in client.get("/admin/users/new").get_data(
         as_text=True)
+
+
+@pytest.mark.parametrize("who, path, data, name", [
+    ("assoc", "/association/organizations",
+     {"kind": "gyoseishoshi", "name": "確認事務所", "registration_number": "12345678",
+      "admin_login_id": "kakunin.admin", "admin_name": "確認 太郎", "agent_org_id": "0"},
+     "確認事務所"),
+    ("a_admin", "/admin/requesters",
+     {"name": "確認商会", "address": "", "phone": "", "admin_login_id": "kakunin.req",
+      "admin_name": "確認 花子"}, "確認商会"),
+])
+def test_onboarding_an_organisation_asks_for_the_users_own_password(client, tenants, who, path,
+                                                                      data, name):
+    """ASVS 3.7.1: onboarding creates an admin user with a password, so it is confirmed like
+    adding a user; nothing is created without the right password, and what was typed stays."""
+    login(client, tenants[who])
+    for password in ("", "Not-my-pass-1"):
+        resp = client.post(path, data={**data, "login_password": password})
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 200 and f'value="{name}"' in body
+        assert ("ログインパスワードが正しくありません" if password else "本人確認のため") in body
+    assert db.session.scalar(sa.select(Organization).where(Organization.name == name)) is None
+    resp = client.post(path, data={**data, "login_password": PASSWORD})
+    assert "利用登録通知書" in resp.get_data(as_text=True)
+
+
+def test_a_new_oss_account_password_asks_for_the_admins_own(client, tenants):
+    """The 到達番号 password (or 申請用パスワード) is confirmed by the admin's password;
+    other changes of the account are not."""
+    login(client, tenants["a_admin"])
+    data = {"backend": "mlit", "bulk_user_id": "CONF0001", "payment_mode": "matome",
+            "branch_id": "0", "secret": "first-secret-1", "login_password": PASSWORD}
+    client.post("/admin/oss-accounts/new", data=data)
+    account = db.session.scalar(sa.select(OssAccount))
+    for password in ("", "Not-my-pass-1"):
+        resp = client.post(f"/admin/oss-accounts/{account.id}",
+                           data={**data, "secret": "second-secret-2", "login_password": password})
+        body = resp.get_data(as_text=True)
+        assert ("ログインパスワードが正しくありません" if password else "本人確認のため") in body
+    assert db.session.scalar(sa.select(sa.func.count(OssAccountSecret.id))) == 1
+    resp = client.post(f"/admin/oss-accounts/{account.id}",
+                       data={**data, "secret": "", "payment_mode": "direct_national",
+                             "login_password": ""})
+    assert resp.status_code == 302  # no new password: nothing to confirm
+    db.session.expire_all()
+    assert db.session.get(OssAccount, account.id).payment_mode.value == "direct_national"
 
 
 def test_duplicate_login_id_is_shown_next_to_the_field(client, tenants):
@@ -226,7 +274,7 @@ def test_login_ids_differing_only_in_case_are_one_id(client, tenants):
 
 def test_onboarding_shows_a_taken_login_id_next_to_its_field(client, tenants):
     login(client, tenants["assoc"])
-    resp = client.post("/association/organizations", data={
+    resp = client.post("/association/organizations", data={"login_password": PASSWORD,
         "kind": "requester", "name": "重複商会", "registration_number": "", "address": "",
         "phone": "", "email": "", "agent_org_id": "0",
         "admin_login_id": tenants["a_staff"].login_id, "admin_name": "重複 太郎"})
@@ -239,13 +287,14 @@ def test_onboarding_shows_a_taken_login_id_next_to_its_field(client, tenants):
 
 def test_contact_details_are_checked_for_their_format(client, tenants):
     login(client, tenants["assoc"])
-    resp = client.post("/association/organizations", data={
+    resp = client.post("/association/organizations", data={"login_password": PASSWORD,
         "kind": "requester", "name": "形式商会", "email": "not-an-email", "phone": "",
         "agent_org_id": "0", "admin_login_id": "keishiki1", "admin_name": "形式 太郎"})
     assert "メールアドレスの形式が正しくありません" in resp.get_data(as_text=True)
     client.post("/logout")
     login(client, tenants["a_admin"])
-    resp = client.post("/admin/requesters", data={"name": "電話商会", "address": "",
+    resp = client.post("/admin/requesters", data={"login_password": PASSWORD,
+                                                 "name": "電話商会", "address": "",
                                                  "phone": "abc", "admin_login_id": "denwa1",
                                                  "admin_name": "電話 太郎"})
     assert "電話番号は数字とハイフンで入力してください。" in resp.get_data(as_text=True)
@@ -256,7 +305,7 @@ def test_contact_details_are_checked_for_their_format(client, tenants):
 def test_library_messages_are_in_japanese(client, tenants):
     """A message no field states itself comes from WTForms' Japanese catalogue (forms.base)."""
     login(client, tenants["assoc"])
-    page = client.post("/association/organizations", data={
+    page = client.post("/association/organizations", data={"login_password": PASSWORD,
         "kind": "bogus", "name": "選択肢商会", "agent_org_id": "0", "admin_login_id": "sentaku1",
         "admin_name": "選択 太郎"}).get_data(as_text=True)
     assert "選択肢が正しくありません" in page and "Not a valid choice" not in page
@@ -265,11 +314,11 @@ def test_library_messages_are_in_japanese(client, tenants):
 def test_an_e_mail_typed_with_an_ime_is_stored_in_half_width(client, tenants):
     login(client, tenants["assoc"])
     base = {"kind": "requester", "phone": "", "agent_org_id": "0", "admin_name": "メール 太郎"}
-    page = client.post("/association/organizations", data={
+    page = client.post("/association/organizations", data={"login_password": PASSWORD,
         **base, "name": "全角メール商会", "email": "あいう@example.jp",
         "admin_login_id": "mail1"}).get_data(as_text=True)
     assert "メールアドレスの形式が正しくありません" in page
-    client.post("/association/organizations", data={
+    client.post("/association/organizations", data={"login_password": PASSWORD,
         **base, "name": "全角ドメイン商会", "email": " taro@ｅｘａｍｐｌｅ.jp ",
         "admin_login_id": "mail2"})
     org = db.session.scalar(sa.select(Organization).where(Organization.name == "全角ドメイン商会"))
@@ -295,7 +344,7 @@ def test_the_association_is_neither_onboarded_nor_suspended(client, tenants):
 
 def test_association_onboards_an_agent_and_prints_the_notice(client, tenants):
     login(client, tenants["assoc"])
-    resp = client.post("/association/organizations", data={
+    resp = client.post("/association/organizations", data={"login_password": PASSWORD,
         "kind": "gyoseishoshi", "name": "新規行政書士事務所", "registration_number": "99887766",
         "address": "大阪府大阪市北区１", "phone": "06-0000-0000", "email": "", "bank_name": "",
         "bank_branch": "", "bank_account_number": "1234567", "bank_account_holder": "",
@@ -317,7 +366,8 @@ def test_gyoseishoshi_needs_a_registration_number(app, tenants):
 
 def test_agent_onboards_a_requester_and_is_linked(client, tenants):
     login(client, tenants["b_admin"])
-    resp = client.post("/admin/requesters", data={"name": "整備工場テスト", "address": "",
+    resp = client.post("/admin/requesters", data={"login_password": PASSWORD,
+                                                 "name": "整備工場テスト", "address": "",
                                                  "phone": "", "admin_login_id": "garage1",
                                                  "admin_name": "工場 長"})
     assert "利用登録通知書" in resp.get_data(as_text=True)

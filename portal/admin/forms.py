@@ -77,6 +77,9 @@ class OssAccountForm(Form):
     branch_id = SelectField("拠点", coerce=int)
     secret = PasswordField("パスワード(変更する場合のみ入力)", [Optional(), Length(min=4, max=64, message="4〜64文字で入力してください。")],
                            description="登録車は到達番号パスワード、軽自動車は申請用パスワードです。変更は以後の申請にのみ適用されます。")
+    login_password = login_password_field(
+        required=False,
+        description="パスワードを登録・変更するときは、操作している方のログインパスワードが必要です。")
 
 
 class RequesterOnboardForm(Form):
@@ -85,3 +88,4 @@ class RequesterOnboardForm(Form):
     phone = phone_field()
     admin_login_id = StringField("管理者ログインID", [DataRequired(REQUIRED), Length(max=40)])
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])
+    login_password = login_password_field()

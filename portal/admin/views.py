@@ -250,7 +250,9 @@ def oss_account_edit(account_id: int | None = None):
     if form.validate_on_submit():
         if account is None and not form.secret.data:
             form.secret.errors = ["パスワードを入力してください。"]
-        else:
+        elif form.secret.data and (locked := reauth.refusal(form.login_password)):
+            return locked  # a new 到達番号 password is confirmed by the admin's own
+        elif not form.login_password.errors:
             try:
                 account = services.save_oss_account(
                     current_user.organization, account, backend=Backend(form.backend.data),
@@ -280,23 +282,31 @@ def requesters():
     return render_template("admin/requesters.html", links=links, form=RequesterOnboardForm())
 
 
+def _requester_onboarded(form: RequesterOnboardForm):
+    """The 利用登録通知書 of the new requester, or None (errors on the form)."""
+    try:
+        org, admin, initial = services.onboard_organization(
+            kind=OrgKind.REQUESTER, name=form.name.data.strip(),
+            address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
+            admin_login_id=form.admin_login_id.data.strip(),
+            admin_name=form.admin_name.data.strip(), agent=current_user.organization)
+    except RuleViolation as violation:
+        db.session.rollback()
+        _show_violation(form, violation)
+        return None
+    db.session.commit()
+    return render_template("notice.html", org=org, users=[(admin, initial)])
+
+
 @bp.post("/requesters")
 @policy("admin", agent_only=True)
 def requester_onboard():
     form = RequesterOnboardForm()
-    if form.validate_on_submit():
-        try:
-            org, admin, initial = services.onboard_organization(
-                kind=OrgKind.REQUESTER, name=form.name.data.strip(),
-                address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
-                admin_login_id=form.admin_login_id.data.strip(),
-                admin_name=form.admin_name.data.strip(), agent=current_user.organization)
-        except RuleViolation as violation:
-            db.session.rollback()
-            _show_violation(form, violation)
-        else:
-            db.session.commit()
-            return render_template("notice.html", org=org, users=[(admin, initial)])
+    if form.validate_on_submit():  # it creates an admin user: confirmed by password
+        if locked := reauth.refusal(form.login_password):
+            return locked
+        if not form.login_password.errors and (notice := _requester_onboarded(form)):
+            return notice
     links = db.session.scalars(
         sa.select(AgentRequesterLink).where(
             AgentRequesterLink.agent_org_id == current_user.org_id

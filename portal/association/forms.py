@@ -10,6 +10,7 @@ from forms.base import Form
 from forms.base import count_filter
 from forms.base import email_field
 from forms.base import phone_field
+from portal.auth.reauth import login_password_field
 from portal.choices import choices
 from portal.models import OrgKind
 
@@ -31,6 +32,7 @@ class OnboardForm(Form):
     agent_org_id = SelectField("依頼先の代理人(依頼人の場合)", coerce=int)
     admin_login_id = StringField("最初の管理者のログインID", [DataRequired(REQUIRED), Length(max=40)])
     admin_name = StringField("最初の管理者の氏名", [DataRequired(REQUIRED), Length(max=60)])
+    login_password = login_password_field()
 
 
 class DecisionForm(Form):

@@ -15,6 +15,7 @@ from portal.association.forms import DecisionForm
 from portal.association.forms import OnboardForm
 from portal.association.forms import QuotaForm
 from portal.audit import ACTION_LABELS
+from portal.auth import reauth
 from portal.auth.services import passive
 from portal.extensions import db
 from portal.models import AgentRequesterLink
@@ -51,34 +52,42 @@ def organizations():
     return render_template("association/organizations.html", orgs=rows, form=form)
 
 
+def _onboarded(form: OnboardForm):
+    """The 利用登録通知書 of the organisation the form describes, or None (errors on the form)."""
+    kind = OrgKind(form.kind.data)
+    agent = db.session.get(Organization, form.agent_org_id.data) if form.agent_org_id.data else None
+    bank = {f: (getattr(form, f).data or "").strip() for f in (
+        "bank_name", "bank_branch", "bank_account_number", "bank_account_holder")}
+    try:
+        org, admin, initial = services.onboard_organization(
+            kind=kind, name=form.name.data.strip(),
+            registration_number=(form.registration_number.data or "").strip(),
+            address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
+            email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
+            admin_name=form.admin_name.data.strip(),
+            agent=agent if kind == OrgKind.REQUESTER else None, **bank)
+    except RuleViolation as violation:
+        db.session.rollback()
+        field = getattr(form, violation.field, None) if violation.field else None
+        if field is not None:
+            field.errors = [*field.errors, violation.message]
+        else:
+            flash(violation.message, "error")
+        return None
+    db.session.commit()
+    return render_template("notice.html", org=org, users=[(admin, initial)])
+
+
 @bp.post("/organizations")
 @policy("association")
 def onboard():
     form = OnboardForm()
     form.agent_org_id.choices = _agent_choices()
-    if form.validate_on_submit():
-        kind = OrgKind(form.kind.data)
-        agent = db.session.get(Organization, form.agent_org_id.data) if form.agent_org_id.data else None
-        bank = {f: (getattr(form, f).data or "").strip() for f in (
-            "bank_name", "bank_branch", "bank_account_number", "bank_account_holder")}
-        try:
-            org, admin, initial = services.onboard_organization(
-                kind=kind, name=form.name.data.strip(),
-                registration_number=(form.registration_number.data or "").strip(),
-                address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
-                email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
-                admin_name=form.admin_name.data.strip(),
-                agent=agent if kind == OrgKind.REQUESTER else None, **bank)
-        except RuleViolation as violation:
-            db.session.rollback()
-            field = getattr(form, violation.field, None) if violation.field else None
-            if field is not None:
-                field.errors = [*field.errors, violation.message]
-            else:
-                flash(violation.message, "error")
-        else:
-            db.session.commit()
-            return render_template("notice.html", org=org, users=[(admin, initial)])
+    if form.validate_on_submit():  # it creates an admin user: confirmed by password
+        if locked := reauth.refusal(form.login_password):
+            return locked
+        if not form.login_password.errors and (notice := _onboarded(form)) is not None:
+            return notice
     rows = db.session.scalars(sa.select(Organization).order_by(Organization.id)).all()
     return render_template("association/organizations.html", orgs=rows, form=form)
 

@@ -1,6 +1,7 @@
 """Re-authentication before sensitive actions (ASVS 3.7.1): depositing a signing
-certificate, adding a user and changing one's password ask for the user's own login
-password in the same form. A wrong one counts as a failed login; at the limit the account
+certificate, adding a user, onboarding an organisation (which creates its admin), setting
+an OSS account's password, resetting a user's password, changing a role and changing
+one's own password ask for the user's own login password in the same form. A wrong one counts as a failed login; at the limit the account
 locks and the session ends, so a session left open cannot be used to guess it."""
 
 from flask import current_app
