@@ -10,9 +10,16 @@ unscoped and takes ids it was given by scoped code.
 Every mapped class must either define ``tenant_criteria`` or declare
 ``__tenant_global__ = True``; a test enforces this (fail closed). A criterion
 depends on the scope only (the built criteria are reused per scope).
+
+A request without a scope (nobody logged in) sees no tenant row at all (fail
+closed, ASVS 4.1.5): public pages read only global tables, or say
+``skip_tenant_scope`` where they count across offices on purpose (/usage). The
+login machinery itself — loading the session's user, a login — runs unscoped
+(``login_machinery``).
 """
 
 import functools
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -86,11 +93,40 @@ def _criteria_options(scope: Scope) -> tuple:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _deny_all() -> tuple:
+    return tuple(with_loader_criteria(model, sa.false(), include_aliases=True)
+                 for model in tenant_models())
+
+
+def login_machinery() -> None:
+    """The rest of this request's lookups are a login's: unscoped (it finds its user across
+    offices; nothing of an office is shown before the login succeeds)."""
+    g.tenant_login_machinery = True
+
+
+@contextmanager
+def login_lookups():
+    """Lookups made while the session's user is loaded, before any scope exists."""
+    before = g.get("tenant_login_machinery", False)
+    g.tenant_login_machinery = True
+    try:
+        yield
+    finally:
+        g.tenant_login_machinery = before
+
+
 def _add_tenant_criteria(execute_state) -> None:
     if not execute_state.is_select or execute_state.execution_options.get("skip_tenant_scope"):
         return
-    scope = current_scope()
-    if scope is None or scope.all_orgs:
+    if not has_request_context():
+        return  # a job or a command: unscoped, working on ids that scoped code gave it
+    scope = g.get("tenant_scope")
+    if scope is None:
+        if not g.get("tenant_login_machinery"):  # nobody logged in: no office's rows
+            execute_state.statement = execute_state.statement.options(*_deny_all())
+        return
+    if scope.all_orgs:
         return
     execute_state.statement = execute_state.statement.options(*_criteria_options(scope))
 

@@ -75,6 +75,33 @@ def test_scoped_queries_hide_other_organisations(app, tenants):
         assert joined == [tenants["a_admin"].login_id]
 
 
+def test_a_request_without_a_login_sees_no_office_at_all(app, tenants):
+    """ASVS 4.1.5, fail closed: a request nobody is logged in to gets no tenant row, joins
+    and relationship loads included; only the login machinery and deliberate cross-office
+    counts (``skip_tenant_scope``) see them."""
+    with app.test_request_context():
+        tenancy.set_scope(None)
+        assert db.session.scalars(sa.select(User)).all() == []
+        assert db.session.scalars(sa.select(Organization)).all() == []
+        assert db.session.execute(sa.select(User.login_id).join(User.organization)).all() == []
+        every = db.session.scalars(sa.select(Organization)
+                                   .execution_options(skip_tenant_scope=True)).all()
+        assert len(every) == 4
+        with tenancy.login_lookups():
+            assert len(db.session.scalars(sa.select(User)).all()) == 7
+        assert db.session.scalars(sa.select(User)).all() == []  # the lookups ended
+    with app.app_context():  # a job or a command: unscoped, as before
+        assert len(db.session.scalars(sa.select(User)).all()) == 7
+
+
+def test_a_route_without_a_policy_is_refused(app, client, tenants):
+    """access.enforce denies an endpoint nobody gave a policy (fail closed)."""
+    app.add_url_rule("/no-policy-here", "no_policy_here", lambda: "leaked")
+    login(client, tenants["a_admin"])
+    resp = client.get("/no-policy-here")
+    assert resp.status_code == 403 and "leaked" not in resp.get_data(as_text=True)
+
+
 def test_requester_sees_only_itself_and_its_agents(app, tenants):
     requester_user = tenants["r_staff"]
     with app.test_request_context():

@@ -145,7 +145,15 @@ def _is_passive_request() -> bool:
 
 
 def load_session_user(user_id: str) -> User | None:
-    """Flask-Login loader: the user only if the server-side session is live."""
+    """Flask-Login loader: the user only if the server-side session is live (looked up
+    before the request has a scope: the scope is built from this user)."""
+    from portal import tenancy
+
+    with tenancy.login_lookups():
+        return _live_session_user(user_id)
+
+
+def _live_session_user(user_id: str) -> User | None:
     token = session.get(SESSION_KEY)
     if not token:
         return None
@@ -177,6 +185,7 @@ def look_up_outside_current_login() -> None:
     from portal import tenancy
 
     tenancy.set_scope(None)
+    tenancy.login_machinery()
 
 
 def end_session() -> None:
