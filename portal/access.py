@@ -65,7 +65,7 @@ def enforce():
     view = _view_for(request.endpoint)
     allowed = getattr(view, "access_policy", None)
     if allowed is None:
-        abort(403)
+        return deny("no access policy")
     if PUBLIC in allowed:
         return None
     if not current_user.is_authenticated:

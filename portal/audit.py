@@ -61,6 +61,7 @@ ACTION_LABELS = {
     "login_refused": "ログイン拒否(無効・利用停止)",
     "logout": "ログアウト",
     "access_denied": "アクセス拒否",
+    "csrf_refused": "画面の有効期限切れ・不正な送信元による拒否",
     "password_changed": "パスワード変更",
     "user_created": "ユーザー作成",
     "user_updated": "ユーザー更新",

@@ -2,9 +2,12 @@
 
 from flask import make_response
 from flask import render_template
+from flask import request
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
+from portal import audit
+from portal import tenancy
 from portal.extensions import db
 from portal.htmx import is_htmx
 from portal.htmx import retarget
@@ -33,11 +36,25 @@ def _render(code: int, message: str | None = None):
 
 
 def register_error_handlers(app) -> None:
-    for code in (400, 403, 404, 405, 413, 429):
+    for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: _render(code))
+
+    @app.errorhandler(429)
+    def rate_limited(e):
+        # In the application log, not the audit table: a flood of refused requests must
+        # not become a flood of database writes (the limiter is there to stop floods).
+        app.logger.warning("rate limited: %s %s ip=%s request_id=%s", request.method,
+                           request.path[:120], request.remote_addr or "", audit.request_id())
+        return _render(429)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
+        # The check runs before the request has its scope: finding who sent it is the login
+        # machinery's lookup (nothing else was done: the view never ran).
+        with tenancy.login_lookups():
+            audit.record("csrf_refused", outcome="denied", target=request.path[:120],
+                         reason=e.description)
+            db.session.commit()
         return _render(400, "画面の有効期限が切れました。ページを再読み込みしてからやり直してください。")
 
     @app.errorhandler(OperationalError)

@@ -136,11 +136,31 @@ def init_app(app) -> None:
         event.listen(Session, "do_orm_execute", _add_tenant_criteria)
 
 
+def _audit_if_foreign(model, ident) -> None:
+    """A row that exists but is another office's: the 404 stays (nothing is confirmed to
+    the caller), and the probe is audited (S11). The request's own writes are dropped
+    first, as the 404 would drop them anyway."""
+    from flask import request
+
+    from portal import audit
+
+    found = db.session.scalar(sa.select(model.id).where(model.id == ident)
+                              .execution_options(skip_tenant_scope=True))
+    if found is None:
+        return
+    db.session.rollback()
+    audit.record("access_denied", outcome="denied", target=request.path[:120],
+                 reason=f"another organisation's {model.__tablename__} {ident}")
+    db.session.commit()
+
+
 def get_or_404(model, ident):
     """Load ``model`` by id through a scoped SELECT (never the identity map alone)."""
     from flask import abort
 
     row = db.session.scalar(sa.select(model).where(model.id == ident))
     if row is None:
+        if has_request_context() and g.get("tenant_scope") is not None:
+            _audit_if_foreign(model, ident)
         abort(404)
     return row

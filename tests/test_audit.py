@@ -9,6 +9,7 @@ from portal.extensions import db
 from portal.models import AuditEvent
 from tests.conftest import PASSWORD
 from tests.conftest import login
+from tests.conftest import make_app
 
 
 def test_audit_events_carry_context(client, tenants):
@@ -71,3 +72,44 @@ def test_audit_record_drops_secret_looking_keys(app):
 
     event = audit.record("user_updated", target="x", password="p", api_token="t", note="ok")
     assert event.detail == {"note": "ok"}
+
+
+def _denials(action: str = "access_denied") -> list[AuditEvent]:
+    db.session.expire_all()
+    return db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
+
+
+def test_asking_for_another_offices_row_is_audited_and_still_404(client, tenants):
+    """S11: a foreign id (tenant probing) is recorded with who asked; the answer is the same
+    404 as for an id that does not exist, which is not recorded."""
+    login(client, tenants["a_admin"])
+    foreign = tenants["b"].branches[0].id
+    assert client.get(f"/admin/branches/{foreign}").status_code == 404
+    assert client.get("/admin/branches/999999").status_code == 404
+    [event] = _denials()
+    assert event.outcome == "denied" and event.user_id == tenants["a_admin"].id
+    assert event.org_id == tenants["a"].id and event.target == f"/admin/branches/{foreign}"
+    assert event.detail["reason"] == f"another organisation's branch {foreign}"
+    assert event.request_id
+
+
+def test_a_refused_csrf_token_is_audited(app, sqlite_url, tenants):
+    checked = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "WTF_CSRF_ENABLED": True})
+    resp = checked.test_client().post("/login", data={"login_id": "x", "password": "y"})
+    assert resp.status_code == 400
+    [event] = _denials("csrf_refused")
+    assert event.target == "/login" and event.outcome == "denied"
+    assert "CSRF" in event.detail["reason"]
+
+
+def test_a_rate_limited_request_is_logged_with_its_request_id(app, sqlite_url, tenants,
+                                                              caplog):
+    limited = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
+                        "RATELIMIT_STORAGE_URI": "memory://", "LOGIN_RATE_LIMIT": "2 per minute"})
+    client = limited.test_client()
+    with caplog.at_level("WARNING"):
+        statuses = [client.post("/login", data={"login_id": "x", "password": "y"}).status_code
+                    for _ in range(3)]
+    assert statuses[-1] == 429
+    [line] = [r.getMessage() for r in caplog.records if "rate limited" in r.getMessage()]
+    assert "POST /login" in line and "request_id=" in line and "ip=" in line

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from portal import tenancy
 from portal.extensions import db
+from portal.models import AuditEvent
 from portal.models import Organization
 from portal.models import Role
 from portal.models import User
@@ -100,6 +101,10 @@ def test_a_route_without_a_policy_is_refused(app, client, tenants):
     login(client, tenants["a_admin"])
     resp = client.get("/no-policy-here")
     assert resp.status_code == 403 and "leaked" not in resp.get_data(as_text=True)
+    db.session.expire_all()
+    event = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "access_denied")).one()
+    assert event.detail["reason"] == "no access policy" and event.target == "/no-policy-here"
 
 
 def test_requester_sees_only_itself_and_its_agents(app, tenants):

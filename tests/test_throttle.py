@@ -1,5 +1,6 @@
 """Brute force: per-IP rate limit and per-account lockout (SECURITY.md S7)."""
 
+import pytest
 import sqlalchemy as sa
 
 from portal.extensions import db
@@ -52,3 +53,24 @@ def test_with_redis_down_logins_work_and_are_still_limited(app, sqlite_url, tena
                 for _ in range(25)]
     assert 500 not in statuses and statuses[0] == 200
     assert statuses.count(429) >= 25 - 20
+
+
+@pytest.mark.parametrize("hops, apart", [(1, True), (0, False)])
+def test_behind_the_proxy_the_limit_follows_the_forwarded_client(app, sqlite_url, tenants,
+                                                                 hops, apart):
+    """With PROXY_FIX_HOPS=1 (behind nginx) each client has its own bucket, taken from
+    X-Forwarded-For; with 0 the header is ignored, so a client cannot pick its bucket by
+    sending one (and everybody behind a proxy shares the proxy's: hence docs/deploy.md)."""
+    app = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "RATELIMIT_ENABLED": True,
+                    "RATELIMIT_STORAGE_URI": "memory://", "PROXY_FIX_HOPS": hops})
+    client = app.test_client()
+
+    def attempt(client_ip: str) -> int:
+        return client.post("/login", data={"login_id": "nobody", "password": "x"},
+                           headers={"X-Forwarded-For": client_ip},
+                           environ_base={"REMOTE_ADDR": "10.0.0.9"}).status_code  # the proxy
+
+    for _ in range(20):
+        attempt("203.0.113.1")
+    assert attempt("203.0.113.1") == 429
+    assert attempt("203.0.113.2") == (200 if apart else 429)

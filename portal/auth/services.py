@@ -150,7 +150,10 @@ def load_session_user(user_id: str) -> User | None:
     from portal import tenancy
 
     with tenancy.login_lookups():
-        return _live_session_user(user_id)
+        user = _live_session_user(user_id)
+        if user is not None:  # from here on the request sees what this user may see, even
+            tenancy.set_scope(tenancy.scope_for(user))  # where it runs before the view
+    return user
 
 
 def _live_session_user(user_id: str) -> User | None:

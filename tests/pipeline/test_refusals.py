@@ -146,3 +146,31 @@ def test_sending_needs_the_csrf_token(sqlite_url, office):
         assert sent.status_code == 302
         assert len(submissions()) == 1
         db.session.remove()
+
+
+@pytest.mark.parametrize("second", ["pending", "sent", "failed"])
+def test_the_database_refuses_a_second_live_submission_of_an_application(any_app, office,
+                                                                         second):
+    """ASVS 2.3.3: beside the compare-and-set on the application, a partial unique index
+    keeps one live first submission per application; a failed one does not count, and a
+    再申請 is its own kind."""
+    from portal.models import Submission
+    from portal.models import SubmissionState
+
+    point_at(any_app)
+    shop = office(any_app)
+    app_id = shop.ready(1)[0]
+    create_send_batch(shop.staff, [app_id])
+    db.session.commit()
+    twin = Submission(org_id=shop.org.id, application_id=app_id, kind=SubmissionKind.SUBMIT,
+                      idempotency_key="twin-" + second, state=SubmissionState(second))
+    db.session.add(twin)
+    if second == "failed":
+        db.session.commit()  # a failed attempt is history, not a live filing
+    else:
+        with pytest.raises(sa.exc.IntegrityError):
+            db.session.commit()
+        db.session.rollback()
+    db.session.add(Submission(org_id=shop.org.id, application_id=app_id,
+                              kind=SubmissionKind.RESUBMIT, idempotency_key="re-" + second))
+    db.session.commit()
