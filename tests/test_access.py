@@ -68,6 +68,23 @@ def test_admin_menu_has_no_filing_and_staff_menu_has_no_admin(client, tenants):
     assert "申請データ作成" in body and "ユーザー管理" not in body
 
 
+@pytest.mark.parametrize("role, user", [("admin", "r_admin"), ("staff", "r_staff")])
+def test_requesters_are_refused_every_agent_only_route(app, client, tenants, role, user):
+    """A requester's users hold the same roles as an agent's, but no route marked
+    agent-only (sending, 受付番号リスト, OSS accounts, requesters …) opens for them."""
+    login(client, tenants[user])
+    ids = sample_ids(tenants)
+    checked = 0
+    for rule, method, view in app_rules(app):
+        if not getattr(view, "agent_only", False) or role not in view.access_policy:
+            continue
+        path = build_path(rule, ids)
+        resp = client.open(path, method=method)
+        assert resp.status_code == 403, f"{user} {method} {path} -> {resp.status_code}"
+        checked += 1
+    assert checked > 0
+
+
 def test_requester_admin_cannot_use_agent_only_pages(client, tenants):
     login(client, tenants["r_admin"])
     assert client.get("/admin/oss-accounts").status_code == 403

@@ -5,6 +5,7 @@ import re
 import pytest
 
 from tests.conftest import PASSWORD
+from tests.conftest import login
 from tests.conftest import make_app
 from tests.routes import app_rules
 from tests.routes import build_path
@@ -138,3 +139,34 @@ def test_a_login_retried_from_a_browser_holding_another_login_keeps_a_live_token
     resp = client.post("/login", data={"login_id": tenants["a_staff"].login_id,
                                        "password": PASSWORD, "csrf_token": token})
     assert resp.status_code == 302
+
+
+@pytest.mark.parametrize("principal", ["a_staff", "a_admin", "assoc", None])
+def test_every_page_carries_the_security_headers(app, client, tenants, principal):
+    """S9 on every GET route a user may open (not only the login page): the same CSP,
+    nosniff, frame and cache headers, and htmx's strict configuration on HTML pages."""
+    from portal.security import CSP
+    from tests.routes import app_rules
+    from tests.routes import build_path
+    from tests.routes import sample_ids
+
+    if principal:
+        login(client, tenants[principal])
+    ids = sample_ids(tenants)
+    seen = 0
+    for rule, method, _ in app_rules(app):
+        if method != "GET":
+            continue
+        resp = client.get(build_path(rule, ids), buffered=True)  # downloads stream
+        where = f"{principal} GET {rule.rule} -> {resp.status_code}"
+        assert resp.headers["Content-Security-Policy"] == CSP, where
+        assert resp.headers["X-Content-Type-Options"] == "nosniff", where
+        assert resp.headers["X-Frame-Options"] == "DENY", where
+        if resp.mimetype == "text/html" and resp.status_code == 200:
+            body = resp.get_data(as_text=True)
+            if "<html" in body:
+                assert ('"includeIndicatorStyles":false,"allowEval":false,'
+                        '"allowScriptTags":false,"selfRequestsOnly":true') in body, where
+                assert "<script>" not in body, where
+            seen += 1
+    assert seen >= 3  # anonymous: the public pages

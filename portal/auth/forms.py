@@ -15,7 +15,7 @@ class LoginForm(Form):
 
 
 class PasswordChangeForm(Form):
-    current_password = PasswordField("現在のパスワード", [DataRequired(REQUIRED)])
+    current_password = PasswordField("現在のパスワード", [DataRequired(REQUIRED), Length(max=200)])
     new_password = PasswordField(
         "新しいパスワード",
         [DataRequired(REQUIRED), Length(max=200)],
@@ -23,5 +23,6 @@ class PasswordChangeForm(Form):
     )
     confirm = PasswordField(
         "新しいパスワード(確認)",
-        [DataRequired(REQUIRED), EqualTo("new_password", "確認用のパスワードが一致しません。")],
+        [DataRequired(REQUIRED), Length(max=200),
+         EqualTo("new_password", "確認用のパスワードが一致しません。")],
     )

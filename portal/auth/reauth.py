@@ -1,8 +1,9 @@
 """Re-authentication before sensitive actions (ASVS 3.7.1): depositing a signing
 certificate, adding a user, onboarding an organisation (which creates its admin), setting
 an OSS account's password, resetting a user's password, changing a role and changing
-one's own password ask for the user's own login password in the same form. A wrong one counts as a failed login; at the limit the account
-locks and the session ends, so a session left open cannot be used to guess it."""
+one's own password ask for the user's own login password in the same form. A wrong one
+counts as a failed login; at the limit the account locks and the session ends, so a session
+left open cannot be used to guess it."""
 
 from flask import current_app
 from flask import flash
@@ -11,6 +12,7 @@ from flask import url_for
 from flask_login import current_user
 from wtforms import PasswordField
 from wtforms.validators import InputRequired
+from wtforms.validators import Length
 
 from portal.auth import services
 from portal.extensions import db
@@ -27,7 +29,7 @@ def login_password_field(required: bool = True, description: str = "") -> Passwo
     required when only some submissions of the form are sensitive: ``refusal`` decides)."""
     return PasswordField(
         "あなたのログインパスワード(本人確認)",
-        [InputRequired(REQUIRED)] if required else [],
+        [InputRequired(REQUIRED), Length(max=200)] if required else [Length(max=200)],
         description=description or DESCRIPTION,
         render_kw={"autocomplete": "current-password"})
 

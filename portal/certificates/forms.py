@@ -4,6 +4,7 @@ from wtforms import DateField
 from wtforms import PasswordField
 from wtforms.validators import DataRequired
 from wtforms.validators import InputRequired
+from wtforms.validators import Length
 from wtforms.validators import Optional
 
 from forms.base import Form
@@ -24,7 +25,8 @@ class JapaneseDateField(DateField):
 class UploadForm(Form):
     file = FileField("電子証明書ファイル(.p12 / .pfx)", [FileRequired("証明書ファイルを選んでください。")],
                      description="認証局から受け取ったPKCS#12形式のファイル(64KB以下)。")
-    password = PasswordField("証明書のパスワード", [InputRequired("パスワードを入力してください。")],
+    password = PasswordField("証明書のパスワード", [InputRequired("パスワードを入力してください。"),
+                                                 Length(max=200)],
                              description="暗号化して保管し、画面に再表示することはありません。")
     start_date = JapaneseDateField("利用開始日", [Optional()], render_kw={"type": "date"},
                                    description="空欄なら今日から使います(有効期間の開始が後ならその日から)。")
