@@ -204,3 +204,30 @@ def test_depositing_asks_for_the_uploaders_own_password(client, tenants, issuers
     assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
         AuditEvent.action == "login_failed")) == 1
     assert upload(client, data).status_code == 302 and len(certificates()) == 1
+
+
+def test_the_uploaded_files_name_never_reaches_the_file_system(app, client, tenants, issuers,
+                                                               tmp_path):
+    """S5 / ASVS 12.3.1: the upload is read in memory; a name that walks out of any folder is
+    neither created as a file nor kept on the certificate."""
+    import os
+    import tempfile
+    import uuid
+
+    login(client, tenants["a_admin"])
+    _, data = p12(issuers.gyoseishoshi)
+    name = f"evil-{uuid.uuid4().hex}.p12"
+    file = FileStorage(BytesIO(data), filename=f"../../../../{name}",
+                       content_type="application/x-pkcs12")
+    boundary, body = encode_multipart({"file": file, "password": PASSWORD, "start_date": "",
+                                       "login_password": LOGIN_PASSWORD})
+    resp = client.post("/certificates/", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")
+    assert resp.status_code == 302 and len(certificates()) == 1
+    found = [f for _, _, files in os.walk(app.instance_path) for f in files if name in f]
+    for place in (tempfile.gettempdir(), os.getcwd(), "/"):  # where ../ would lead
+        found += [f for f in os.listdir(place) if name in f]
+    assert found == []
+    cert = certificates()[0]
+    assert all(name not in str(getattr(cert, column.key) or "")
+               for column in SigningCertificate.__table__.columns)
