@@ -130,3 +130,37 @@ def test_suspended_link_stops_visibility(app, tenants):
     db.session.commit()
     assert tenancy.scope_for(tenants["a_admin"]).linked_org_ids == frozenset()
     assert tenancy.scope_for(tenants["r_staff"]).visible_org_ids == {tenants["r"].id}
+
+
+@pytest.mark.parametrize("principal", ["a_admin", "a_staff", "r_admin", "r_staff"])
+def test_replay_every_post_with_foreign_ids_in_its_body(app, client, tenants, principal):
+    """S1 for ids that travel in a form body (the applications of a send, a list or a
+    schedule, a branch, an agent, a hand-over office …): every POST route, on its user's own
+    rows, with another organisation's ids in every id field. Whatever the route answers,
+    the other organisation's rows stay as they were and its name never shows."""
+    foreign_org = tenants["b"]
+    foreign = rows_of(foreign_org, tenants["b_admin"])
+    own_org = tenants[principal[0]]
+    own = rows_of(own_org, tenants[f"{principal[0]}_admin"])
+    before = snapshot(foreign_org.id)
+    login(client, tenants[principal])
+    body = {"application_id": [str(foreign["app_id"])], "app_id": str(foreign["app_id"]),
+            "branch_id": str(foreign["branch_id"]), "agent_org_id": str(foreign_org.id),
+            "requester_org_id": str(foreign_org.id), "org_id": str(foreign_org.id),
+            "user_id": str(foreign["user_id"]), "cert_id": str(foreign["cert_id"]),
+            "certificate_id": str(foreign["cert_id"]), "list_id": str(foreign["list_id"]),
+            "batch_id": str(foreign["batch_id"]), "account_id": str(foreign["account_id"]),
+            "oss_account_id": str(foreign["account_id"]), "scope": "search", "shown": "1",
+            "top": str(foreign["app_id"]), "kind": "submit", "active": "1",
+            "login_password": "Test-pass-123"}
+    reached = 0
+    for rule, method, view in app_rules(app):
+        if method != "POST" or rule.rule in ("/logout", "/login", "/password"):
+            continue
+        resp = client.post(build_path(rule, own), data=body)
+        assert resp.status_code < 500, f"{principal} POST {rule.rule} -> {resp.status_code}"
+        assert foreign_org.name not in resp.get_data(as_text=True), rule.rule
+        reached += resp.status_code != 403  # past the route's policy: the view ran
+    assert reached >= 5
+    db.session.expire_all()
+    assert snapshot(foreign_org.id) == before
