@@ -3,6 +3,7 @@
 from flask import make_response
 from flask import render_template
 from flask import request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 
@@ -39,22 +40,34 @@ def register_error_handlers(app) -> None:
     for code in (400, 403, 404, 405, 413):
         app.register_error_handler(code, lambda e, code=code: _render(code))
 
+    def log_refusal(what: str) -> None:
+        app.logger.warning("%s: %s %r ip=%s request_id=%s", what, request.method,
+                           request.path[:120], request.remote_addr or "", audit.request_id())
+
     @app.errorhandler(429)
     def rate_limited(e):
         # In the application log, not the audit table: a flood of refused requests must
         # not become a flood of database writes (the limiter is there to stop floods).
-        app.logger.warning("rate limited: %s %s ip=%s request_id=%s", request.method,
-                           request.path[:120], request.remote_addr or "", audit.request_id())
+        log_refusal("rate limited")
         return _render(429)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
-        # The check runs before the request has its scope: finding who sent it is the login
-        # machinery's lookup (nothing else was done: the view never ran).
+        # The check runs before the view, and before the rate limiter: a refusal without a
+        # login goes to the application log (anyone could send them by the thousand); one
+        # with a login is audited under that user.
         with tenancy.login_lookups():
-            audit.record("csrf_refused", outcome="denied", target=request.path[:120],
-                         reason=e.description)
-            db.session.commit()
+            known = current_user.is_authenticated
+        if not known:
+            log_refusal("csrf refused")
+        else:
+            try:
+                audit.record("csrf_refused", outcome="denied", target=request.path[:120],
+                             reason=e.description)
+                db.session.commit()
+            except OperationalError:
+                db.session.rollback()
+                return _render(503)
         return _render(400, "画面の有効期限が切れました。ページを再読み込みしてからやり直してください。")
 
     @app.errorhandler(OperationalError)

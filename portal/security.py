@@ -29,7 +29,8 @@ def set_scope_and_force_password_change():
     if not current_user.is_authenticated:
         tenancy.set_scope(None)
         return None
-    tenancy.set_scope(tenancy.scope_for(current_user))
+    if tenancy.current_scope() is None:  # (the session's user set it when it was loaded)
+        tenancy.set_scope(tenancy.scope_for(current_user))
     if current_user.must_change_password and request.endpoint not in _PASSWORD_CHANGE_ALLOWED:
         target = url_for("auth.password")
         return client_redirect(target) if is_htmx() else redirect(target)

@@ -15,7 +15,7 @@ A request without a scope (nobody logged in) sees no tenant row at all (fail
 closed, ASVS 4.1.5): public pages read only global tables, or say
 ``skip_tenant_scope`` where they count across offices on purpose (/usage). The
 login machinery itself — loading the session's user, a login — runs unscoped
-(``login_machinery``).
+(``login_lookups``).
 """
 
 import functools
@@ -99,12 +99,6 @@ def _deny_all() -> tuple:
                  for model in tenant_models())
 
 
-def login_machinery() -> None:
-    """The rest of this request's lookups are a login's: unscoped (it finds its user across
-    offices; nothing of an office is shown before the login succeeds)."""
-    g.tenant_login_machinery = True
-
-
 @contextmanager
 def login_lookups():
     """Lookups made while the session's user is loaded, before any scope exists."""
@@ -144,9 +138,15 @@ def _audit_if_foreign(model, ident) -> None:
 
     from portal import audit
 
-    found = db.session.scalar(sa.select(model.id).where(model.id == ident)
+    found = db.session.scalar(sa.select(model).where(model.id == ident)
                               .execution_options(skip_tenant_scope=True))
     if found is None:
+        return
+    owners = {getattr(found, name, None) for name in ("org_id", "agent_org_id",
+                                                      "requester_org_id")}
+    if model.__tablename__ == "organization":
+        owners.add(found.id)
+    if owners & g.tenant_scope.visible_org_ids:  # its own (a deleted application, say)
         return
     db.session.rollback()
     audit.record("access_denied", outcome="denied", target=request.path[:120],

@@ -93,13 +93,43 @@ def test_asking_for_another_offices_row_is_audited_and_still_404(client, tenants
     assert event.request_id
 
 
-def test_a_refused_csrf_token_is_audited(app, sqlite_url, tenants):
+def test_an_own_row_hidden_by_a_rule_is_not_taken_for_a_probe(client, tenants):
+    """A deleted application of the office itself is a 404 too, but not another office's:
+    nothing is audited (a double-clicked delete is no attack)."""
+    from portal.models import Application
+    from portal.models import Backend
+    from portal.models.base import utcnow
+
+    gone = Application(org_id=tenants["a"].id, agent_org_id=tenants["a"].id, procedure="iten",
+                       backend=Backend.MLIT, payload={}, deleted_at=utcnow())
+    db.session.add(gone)
+    db.session.commit()
+    login(client, tenants["a_staff"])
+    assert client.get(f"/applications/{gone.id}").status_code == 404
+    assert _denials() == []
+
+
+def test_a_refused_csrf_token_is_audited_under_its_login_and_logged_without(
+        app, sqlite_url, tenants, caplog):
+    """A refusal by a logged-in user is audited under that user; one without a login goes to
+    the application log only (anyone could send those by the thousand, and the CSRF check
+    runs before the rate limiter)."""
+    import re
+
     checked = make_app({"SQLALCHEMY_DATABASE_URI": sqlite_url, "WTF_CSRF_ENABLED": True})
-    resp = checked.test_client().post("/login", data={"login_id": "x", "password": "y"})
-    assert resp.status_code == 400
+    client = checked.test_client()
+    with caplog.at_level("WARNING"):
+        assert client.post("/login", data={"login_id": "x", "password": "y"}).status_code == 400
+    assert _denials("csrf_refused") == []
+    assert any("csrf refused: POST '/login'" in r.getMessage() for r in caplog.records)
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    client.post("/login", data={"login_id": tenants["a_admin"].login_id, "password": PASSWORD,
+                                "csrf_token": token})
+    assert client.post("/admin/branches/new", data={"name": "x"}).status_code == 400
     [event] = _denials("csrf_refused")
-    assert event.target == "/login" and event.outcome == "denied"
-    assert "CSRF" in event.detail["reason"]
+    assert event.target == "/admin/branches/new" and event.outcome == "denied"
+    assert event.user_id == tenants["a_admin"].id and "CSRF" in event.detail["reason"]
 
 
 def test_a_rate_limited_request_is_logged_with_its_request_id(app, sqlite_url, tenants,
@@ -112,4 +142,4 @@ def test_a_rate_limited_request_is_logged_with_its_request_id(app, sqlite_url, t
                     for _ in range(3)]
     assert statuses[-1] == 429
     [line] = [r.getMessage() for r in caplog.records if "rate limited" in r.getMessage()]
-    assert "POST /login" in line and "request_id=" in line and "ip=" in line
+    assert "POST '/login'" in line and "request_id=" in line and "ip=" in line

@@ -78,8 +78,8 @@ def test_scoped_queries_hide_other_organisations(app, tenants):
 
 def test_a_request_without_a_login_sees_no_office_at_all(app, tenants):
     """ASVS 4.1.5, fail closed: a request nobody is logged in to gets no tenant row, joins
-    and relationship loads included; only the login machinery and deliberate cross-office
-    counts (``skip_tenant_scope``) see them."""
+    included; only the login machinery and deliberate cross-office counts
+    (``skip_tenant_scope``) see them."""
     with app.test_request_context():
         tenancy.set_scope(None)
         assert db.session.scalars(sa.select(User)).all() == []

@@ -119,7 +119,8 @@ class NonNegativeInteger(Validator):
 
     def check(self, value, section, subject):
         half = to_half_width(value).replace(",", "")
-        if (not (half.isascii() and half.isdigit()) or len(half) > len(str(self.maximum))
+        if (not (half.isascii() and half.isdigit())
+                or len(half.lstrip("0")) > len(str(self.maximum))
                 or int(half) > self.maximum):  # (length first: int() refuses 4,300+ digits)
             return self.fail(f"0〜{self.maximum:,}の半角数字で入力してください(入力: 「{value}」)。")
         if half != value:

@@ -59,7 +59,8 @@ class SerialNumber(Validator):
 
     def check(self, value, section, subject):
         half = to_half_width(value).replace("・", "").replace(".", "").replace("-", "")
-        if not (half.isascii() and half.isdigit() and len(half) <= 4 and 1 <= int(half) <= 9999):
+        if not (half.isascii() and half.isdigit() and len(half.lstrip("0")) <= 4
+                and 1 <= int(half) <= 9999):
             return self.fail("一連指定番号は1〜9999の半角数字で入力してください(例: 「12-34」なら「1234」)。")
         if half != value:
             return self.fail(f"一連指定番号は数字だけで入力してください(「{int(half)}」)。")

@@ -52,6 +52,9 @@ def open_until(backend: str) -> datetime | None:
     """Until when a job must hold ``backend``'s rows back (naive UTC), or None: call OSS."""
     try:
         conn = get_connection()
+        if int(settings.get("BREAKER_FAILURES")) <= 0:  # turned off: an open one is released
+            conn.delete(_key(backend), PROBE.format(backend))
+            return None
         until = conn.hget(_key(backend), "open_until")
         if until is None:
             return None                      # closed
@@ -70,11 +73,9 @@ def observe(backend: str, answered: bool) -> None:
     """Count a job's dealings with ``backend``: an answer closes the breaker, none counts a
     failure (and opens it at the threshold)."""
     threshold = int(settings.get("BREAKER_FAILURES"))
-    if threshold <= 0:
-        return
     try:
         conn = get_connection()
-        if answered:
+        if answered or threshold <= 0:
             conn.delete(_key(backend), PROBE.format(backend))
             return
         failures = conn.hincrby(_key(backend), "failures", 1)

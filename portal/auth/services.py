@@ -3,6 +3,7 @@
 import hashlib
 import hmac
 import secrets
+from contextlib import contextmanager
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -128,6 +129,9 @@ def start_session(user: User, ip: str) -> None:
     session["_user_id"] = str(user.id)
     session["_fresh"] = True
     session.permanent = False
+    from portal import tenancy
+
+    tenancy.set_scope(tenancy.scope_for(user))  # the rest of the request is this user's
 
 
 def passive(view):
@@ -180,15 +184,22 @@ def _live_session_user(user_id: str) -> User | None:
     return user if user.is_active else None
 
 
-def look_up_outside_current_login() -> None:
-    """Before a login: the browser may still hold another user's login (a shared PC, a login
-    form open from before); that login's organisation must not hide the user who logs in
-    now. Only the lookups change: the old login stays as it is until this one succeeds
-    (``start_session`` then ends it), so a mistyped password logs nobody out."""
+@contextmanager
+def outside_current_login():
+    """The lookups of a login: the browser may still hold another user's login (a shared PC,
+    a login form open from before); that login's organisation must not hide the user who
+    logs in now. Only the lookups inside change: the old login stays as it is until this one
+    succeeds (``start_session`` then ends it), so a mistyped password logs nobody out."""
     from portal import tenancy
 
+    scope = tenancy.current_scope()
     tenancy.set_scope(None)
-    tenancy.login_machinery()
+    try:
+        with tenancy.login_lookups():
+            yield
+    except BaseException:
+        tenancy.set_scope(scope)  # refused: the browser's login, if any, goes on
+        raise
 
 
 def end_session() -> None:

@@ -53,13 +53,13 @@ def login():
 def login_submit():
     form = LoginForm()
     if form.validate_on_submit():
-        services.look_up_outside_current_login()
         try:
-            user = services.authenticate(form.login_id.data.strip(), form.password.data)
+            with services.outside_current_login():
+                user = services.authenticate(form.login_id.data.strip(), form.password.data)
+                services.start_session(user, request.remote_addr or "")
         except services.LoginRefused as refused:
             form.password.errors.append(refused.message)
         else:
-            services.start_session(user, request.remote_addr or "")
             if user.must_change_password:
                 flash("初回ログインです。パスワードを変更してください。", "info")
                 return redirect(url_for("auth.password"))

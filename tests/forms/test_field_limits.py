@@ -18,6 +18,7 @@ from wtforms.validators import AnyOf
 from wtforms.validators import Length
 from wtforms.validators import Regexp
 
+import faq
 import forms
 import portal
 from forms import checks
@@ -34,15 +35,27 @@ BOUNDED_ELSEWHERE = {
 
 def _form_classes() -> set[type]:
     found = set()
-    for package in (portal, forms):
+    for package in (portal, forms, faq):
         for module in pkgutil.walk_packages(package.__path__, package.__name__ + "."):
             if ".migrations" in module.name:
                 continue
             for _, cls in inspect.getmembers(importlib.import_module(module.name),
                                              inspect.isclass):
-                if issubclass(cls, Form) and cls.__module__.startswith(("portal", "forms")):
+                if issubclass(cls, Form) and cls.__module__.startswith(("portal", "forms",
+                                                                        "faq")):
                     found.add(cls)
     return found
+
+
+def _limits(validator) -> bool:
+    """A maximum length, a fixed set of values, or a whole-value pattern."""
+    if isinstance(validator, Length):
+        return validator.max is not None and validator.max >= 0
+    if isinstance(validator, Regexp):
+        pattern = validator.regex.pattern
+        return pattern.startswith("^") and pattern.endswith("$") and "*" not in pattern \
+            and "+" not in pattern
+    return isinstance(validator, AnyOf)
 
 
 def _unlimited(cls: type) -> list[str]:
@@ -54,7 +67,7 @@ def _unlimited(cls: type) -> list[str]:
                 continue
             validators = (unbound.args[1] if len(unbound.args) > 1
                           else unbound.kwargs.get("validators") or [])
-            if not any(isinstance(v, (Length, Regexp, AnyOf)) for v in validators):
+            if not any(_limits(v) for v in validators):
                 missing.append(f"{cls.__name__}.{name}")
     return missing
 
@@ -82,3 +95,14 @@ def test_every_procedure_text_field_refuses_an_overlong_value(spec, section, fie
         payload.setdefault(section, {})[key] = overlong
         issues = checks.check_field(checks.Subject(spec, payload), section, key)
         assert issues, f"{spec.code}.{section}.{key} took {len(overlong)} characters"
+
+
+def test_leading_zeros_are_still_numbers():
+    """The length checks that keep int() from long digit strings count significant digits:
+    a mileage or 一連指定番号 typed with leading zeros is not refused for its length."""
+    from forms.validators.text import NonNegativeInteger
+    from forms.validators.vehicle import SerialNumber
+
+    assert NonNegativeInteger().check("00035000", None, None) is None
+    assert SerialNumber().check("0012", None, None) is None
+    assert NonNegativeInteger().check("9" * 5000, None, None) is not None

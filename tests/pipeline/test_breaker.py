@@ -62,11 +62,16 @@ def test_after_its_time_one_job_tries_and_its_outcome_decides(app):
     assert int(get_connection().get(breaker.OPENED)) == 2
 
 
-def test_it_can_be_turned_off(app):
-    app.config.update(BREAKER_FAILURES=0)
+def test_it_can_be_turned_off_even_while_open(app):
+    app.config.update(BREAKER_FAILURES=1, BREAKER_OPEN_SECONDS=600)
+    breaker.observe("mlit", False)
+    assert breaker.open_until("mlit") is not None
+    app.config["BREAKER_FAILURES"] = 0  # an operator turns it off during the outage
+    assert breaker.open_until("mlit") is None
     for _ in range(5):
         breaker.observe("mlit", False)
     assert breaker.open_until("mlit") is None
+    assert not get_connection().exists("ossdesk:breaker:mlit")
 
 
 def test_redis_trouble_never_holds_a_send_back(app):
