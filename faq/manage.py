@@ -49,11 +49,7 @@ def _attempt(form, operation) -> bool:
         operation()
     except RuleViolation as violation:
         db.session.rollback()
-        target = getattr(form, violation.field or "", None)
-        if target is not None:
-            target.errors = [*target.errors, violation.message]
-        else:
-            flash(violation.message, "error")
+        violation.show_on(form)
         return False
     db.session.commit()
     return True

@@ -44,14 +44,6 @@ def _branch_choices(with_none: bool = True):
     return choices(([(0, "(指定なし)")] if with_none else []) + [(b.id, b.name) for b in rows])
 
 
-def _show_violation(form, violation: RuleViolation) -> None:
-    field = getattr(form, violation.field, None) if violation.field else None
-    if field is not None:
-        field.errors = [*field.errors, violation.message]
-    else:
-        flash(violation.message, "error")
-
-
 @bp.get("/users")
 @policy("admin")
 def users():
@@ -75,7 +67,7 @@ def user_new():
                     branch_id=form.branch_id.data or None)
             except RuleViolation as violation:
                 db.session.rollback()
-                _show_violation(form, violation)
+                violation.show_on(form)
             else:
                 db.session.commit()
                 return render_template("admin/initial_password.html", user=user,
@@ -103,7 +95,7 @@ def user_edit(user_id: int):
                                      branch_id=form.branch_id.data or None)
             except RuleViolation as violation:
                 db.session.rollback()
-                _show_violation(form, violation)
+                violation.show_on(form)
             else:
                 db.session.commit()
                 flash("ユーザー情報を更新しました。", "success")
@@ -169,7 +161,7 @@ def branch_edit(branch_id: int | None = None):
                                  kei_manager_name=form.kei_manager_name.data.strip())
         except RuleViolation as violation:
             db.session.rollback()
-            _show_violation(form, violation)
+            violation.show_on(form)
             return render_template("admin/branch_form.html", form=form, branch=branch), 422
         db.session.commit()
         flash("拠点を保存しました。", "success")
@@ -216,7 +208,7 @@ def change_request_new():
                                    reason=form.reason.data or "")
         except RuleViolation as violation:
             db.session.rollback()
-            _show_violation(form, violation)
+            violation.show_on(form)
         else:
             db.session.commit()
             flash("変更等申込を受け付けました。協会の承認後に反映されます。", "success")
@@ -261,7 +253,7 @@ def oss_account_edit(account_id: int | None = None):
                     branch_id=form.branch_id.data or None)
             except RuleViolation as violation:
                 db.session.rollback()
-                _show_violation(form, violation)
+                violation.show_on(form)
             else:
                 if form.secret.data:
                     services.set_account_secret(account, form.secret.data, current_user)
@@ -292,7 +284,7 @@ def _requester_onboarded(form: RequesterOnboardForm):
             admin_name=form.admin_name.data.strip(), agent=current_user.organization)
     except RuleViolation as violation:
         db.session.rollback()
-        _show_violation(form, violation)
+        violation.show_on(form)
         return None
     db.session.commit()
     return render_template("notice.html", org=org, users=[(admin, initial)])

@@ -68,11 +68,7 @@ def _onboarded(form: OnboardForm):
             agent=agent if kind == OrgKind.REQUESTER else None, **bank)
     except RuleViolation as violation:
         db.session.rollback()
-        field = getattr(form, violation.field, None) if violation.field else None
-        if field is not None:
-            field.errors = [*field.errors, violation.message]
-        else:
-            flash(violation.message, "error")
+        violation.show_on(form)
         return None
     db.session.commit()
     return render_template("notice.html", org=org, users=[(admin, initial)])

@@ -18,6 +18,16 @@ class RuleViolation(Exception):
         self.message = message
         self.field = field
 
+    def show_on(self, form) -> None:
+        """The message beside its field of ``form``, or as a flash when it has none."""
+        from flask import flash
+
+        target = getattr(form, self.field, None) if self.field else None
+        if target is not None:
+            target.errors = [*target.errors, self.message]
+        else:
+            flash(self.message, "error")
+
 
 LAST_ADMIN = "組織には有効な管理者ユーザーが最低1名必要です。最後の管理者は無効化・変更できません。"
 
