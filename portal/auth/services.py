@@ -117,7 +117,10 @@ def authenticate(login_id: str, password: str) -> User:
 
 def start_session(user: User, ip: str) -> None:
     """Begin a fresh session: end whatever login the browser had (one browser, one login),
-    drop the old cookie's contents, store a new token."""
+    drop the old cookie's contents, store a new token; the rest of the request is the new
+    user's."""
+    from portal import tenancy
+
     end_session()
     token = secrets.token_urlsafe(32)
     db.session.add(UserSession(token_hash=_hash_token(token), user_id=user.id, ip=ip[:45]))
@@ -129,9 +132,7 @@ def start_session(user: User, ip: str) -> None:
     session["_user_id"] = str(user.id)
     session["_fresh"] = True
     session.permanent = False
-    from portal import tenancy
-
-    tenancy.set_scope(tenancy.scope_for(user))  # the rest of the request is this user's
+    tenancy.set_scope(tenancy.scope_for(user))
 
 
 def passive(view):
