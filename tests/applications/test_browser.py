@@ -85,6 +85,9 @@ def test_fill_and_save_registered_and_kei_forms(live_server, page, tenants):
     page.select_option("#evidence__safety_cert", "paper")
     page.select_option("#evidence__jibaiseki", "electronic")
     page.get_by_role("button", name="入力チェックして申請準備完了にする").click()
+    # the page the post answered with (the field's live check shows the same message at
+    # once: waiting for it alone let a slow machine change the select on the old page)
+    expect(page.locator("#flash")).to_contain_text("1件の問題があります")
     expect(page.locator("#field-evidence__safety_cert .error")).to_contain_text(
         "【保安基準適合証・自賠責の電子化】紙の保安基準適合証では")
     expect(page.locator("#vehicle__chassis_no")).to_have_value("HA36S-123456")

@@ -37,6 +37,14 @@ from tests.portal.conftest import p12
 NOW = datetime.now(UTC)
 
 
+@pytest.fixture(autouse=True)
+def _now():
+    """One moment per test, taken as it starts: a moment taken at collection is yesterday in
+    Japan for a test that runs after midnight JST (15:00 UTC), while today_jst() is not."""
+    global NOW
+    NOW = datetime.now(UTC)
+
+
 def at_jst(day, hour=12):
     return datetime(day.year, day.month, day.day, hour, tzinfo=JST)
 
