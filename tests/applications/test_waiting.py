@@ -2,14 +2,24 @@
 applications (never another office's), each the number the linked page then shows."""
 
 import re
+from datetime import UTC
+from datetime import datetime
 from datetime import timedelta
 
 from portal.models import ApplicationState as S
-from portal.models.base import utcnow
+from portal.templating import JST
 from tests.applications.filed import filed
 from tests.applications.helpers import body
 from tests.applications.helpers import waiting_lines
 from tests.conftest import login
+
+
+def _noon_jst_days_ago(days: int) -> datetime:
+    """Naive UTC of noon, Japan time, ``days`` Japan days ago (the page counts Japan days: a
+    moment like 'now minus 12 days and an hour' is 13 of them just after midnight JST)."""
+    day = datetime.now(JST).date() - timedelta(days=days)
+    return datetime(day.year, day.month, day.day, 12, tzinfo=JST).astimezone(UTC).replace(
+        tzinfo=None)
 
 
 def test_agent_staff_sees_what_waits_and_the_pages_agree(db_app, tenants):
@@ -20,7 +30,7 @@ def test_agent_staff_sees_what_waits_and_the_pages_agree(db_app, tenants):
             filed(staff, "keizoku", state)
     for days in (12, 3):  # lists sent: the documents are due at the counter
         filed(staff, "iten", S.LIST_SENT, oss_status="受付審査中",
-              accepted_at=utcnow() - timedelta(days=days, hours=1))
+              accepted_at=_noon_jst_days_ago(days))
     filed(tenants["r_staff"], "iten", S.REQUESTED, agent=tenants["a"])  # handed over to a
     filed(tenants["r_staff"], "iten", S.DRAFT)  # r's own draft, not handed over yet
     for state in (S.DRAFT, S.SEND_ERROR, S.READY, S.REQUESTED):  # office b's work
