@@ -138,15 +138,13 @@ def _audit_if_foreign(model, ident) -> None:
 
     from portal import audit
 
-    found = db.session.scalar(sa.select(model).where(model.id == ident)
-                              .execution_options(skip_tenant_scope=True))
+    table = model.__table__
+    owner_columns = [table.c[name] for name in ("org_id", "agent_org_id", "requester_org_id")
+                     if name in table.c] or [table.c.id]  # (an organisation owns itself)
+    found = db.session.execute(sa.select(*owner_columns).where(table.c.id == ident)).first()
     if found is None:
         return
-    owners = {getattr(found, name, None) for name in ("org_id", "agent_org_id",
-                                                      "requester_org_id")}
-    if model.__tablename__ == "organization":
-        owners.add(found.id)
-    if owners & g.tenant_scope.visible_org_ids:  # its own (a deleted application, say)
+    if set(found) & g.tenant_scope.visible_org_ids:  # its own (a deleted application, say)
         return
     db.session.rollback()
     audit.record("access_denied", outcome="denied", target=request.path[:120],

@@ -34,6 +34,7 @@ from portal.models import Role
 from portal.models import User
 from portal.orgs import changes
 from portal.orgs import services
+from portal.orgs.notice import onboarding_notice
 from portal.orgs.rules import RuleViolation
 from portal.tenancy import get_or_404
 from portal.choices import choices
@@ -56,22 +57,18 @@ def users():
 def user_new():
     form = UserForm()
     form.branch_id.choices = _branch_choices()
-    if form.validate_on_submit():
-        if locked := reauth.refusal(form.login_password):
-            return locked
-        if not form.login_password.errors:
-            try:
-                user, initial = services.create_user(
-                    current_user.organization, login_id=form.login_id.data.strip(),
-                    display_name=form.display_name.data.strip(), role=Role(form.role.data),
-                    branch_id=form.branch_id.data or None)
-            except RuleViolation as violation:
-                db.session.rollback()
-                violation.show_on(form)
-            else:
-                db.session.commit()
-                return render_template("admin/initial_password.html", user=user,
-                                       password=initial)
+    if form.validate_on_submit() and reauth.confirmed(form.login_password):
+        try:
+            user, initial = services.create_user(
+                current_user.organization, login_id=form.login_id.data.strip(),
+                display_name=form.display_name.data.strip(), role=Role(form.role.data),
+                branch_id=form.branch_id.data or None)
+        except RuleViolation as violation:
+            db.session.rollback()
+            violation.show_on(form)
+        else:
+            db.session.commit()
+            return render_template("admin/initial_password.html", user=user, password=initial)
     return render_template("admin/user_form.html", form=form, user=None)
 
 
@@ -84,22 +81,18 @@ def user_edit(user_id: int):
     if request.method == "GET":
         form.role.data = user.role.value
         form.branch_id.data = user.branch_id or 0
-    if form.validate_on_submit():
-        if form.role.data != user.role.value:  # a change of role is confirmed by password
-            if locked := reauth.refusal(form.login_password):
-                return locked
-        if not form.login_password.errors:
-            try:
-                services.update_user(user, display_name=form.display_name.data.strip(),
-                                     role=Role(form.role.data),
-                                     branch_id=form.branch_id.data or None)
-            except RuleViolation as violation:
-                db.session.rollback()
-                violation.show_on(form)
-            else:
-                db.session.commit()
-                flash("ユーザー情報を更新しました。", "success")
-                return redirect(url_for("admin.users"))
+    if form.validate_on_submit() and (form.role.data == user.role.value  # a new role is
+                                      or reauth.confirmed(form.login_password)):  # confirmed
+        try:
+            services.update_user(user, display_name=form.display_name.data.strip(),
+                                 role=Role(form.role.data), branch_id=form.branch_id.data or None)
+        except RuleViolation as violation:
+            db.session.rollback()
+            violation.show_on(form)
+        else:
+            db.session.commit()
+            flash("ユーザー情報を更新しました。", "success")
+            return redirect(url_for("admin.users"))
     return render_template("admin/user_form.html", form=form, user=user)
 
 
@@ -115,14 +108,11 @@ def user_reset(user_id: int):
         flash(OWN_RESET, "error")
         return redirect(url_for("auth.password"))
     form = ResetPasswordForm()
-    if form.validate_on_submit():
-        if locked := reauth.refusal(form.login_password):
-            return locked
-        if not form.login_password.errors:
-            initial = services.reset_password(user)
-            db.session.commit()
-            return render_template("admin/initial_password.html", user=user, password=initial,
-                                   reset=True)
+    if form.validate_on_submit() and reauth.confirmed(form.login_password):
+        initial = services.reset_password(user)
+        db.session.commit()
+        return render_template("admin/initial_password.html", user=user, password=initial,
+                               reset=True)
     return render_template("admin/reset_password.html", form=form, user=user)
 
 
@@ -242,9 +232,8 @@ def oss_account_edit(account_id: int | None = None):
     if form.validate_on_submit():
         if account is None and not form.secret.data:
             form.secret.errors = ["パスワードを入力してください。"]
-        elif form.secret.data and (locked := reauth.refusal(form.login_password)):
-            return locked  # a new 到達番号 password is confirmed by the admin's own
-        elif not form.login_password.errors:
+        # a new 到達番号 password is confirmed by the admin's own
+        elif not form.secret.data or reauth.confirmed(form.login_password):
             try:
                 account = services.save_oss_account(
                     current_user.organization, account, backend=Backend(form.backend.data),
@@ -274,31 +263,19 @@ def requesters():
     return render_template("admin/requesters.html", links=links, form=RequesterOnboardForm())
 
 
-def _requester_onboarded(form: RequesterOnboardForm):
-    """The 利用登録通知書 of the new requester, or None (errors on the form)."""
-    try:
-        org, admin, initial = services.onboard_organization(
-            kind=OrgKind.REQUESTER, name=form.name.data.strip(),
-            address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
-            admin_login_id=form.admin_login_id.data.strip(),
-            admin_name=form.admin_name.data.strip(), agent=current_user.organization)
-    except RuleViolation as violation:
-        db.session.rollback()
-        violation.show_on(form)
-        return None
-    db.session.commit()
-    return render_template("notice.html", org=org, users=[(admin, initial)])
-
-
 @bp.post("/requesters")
 @policy("admin", agent_only=True)
 def requester_onboard():
     form = RequesterOnboardForm()
-    if form.validate_on_submit():  # it creates an admin user: confirmed by password
-        if locked := reauth.refusal(form.login_password):
-            return locked
-        if not form.login_password.errors and (notice := _requester_onboarded(form)):
-            return notice
+    if (form.validate_on_submit()  # it creates an admin user: confirmed by password
+            and reauth.confirmed(form.login_password)
+            and (notice := onboarding_notice(
+                form, kind=OrgKind.REQUESTER, name=form.name.data.strip(),
+                address=(form.address.data or "").strip(),
+                phone=(form.phone.data or "").strip(),
+                admin_login_id=form.admin_login_id.data.strip(),
+                admin_name=form.admin_name.data.strip(), agent=current_user.organization))):
+        return notice
     links = db.session.scalars(
         sa.select(AgentRequesterLink).where(
             AgentRequesterLink.agent_org_id == current_user.org_id

@@ -28,6 +28,7 @@ from portal.models import OrgKind
 from portal.models import User
 from portal.orgs import changes
 from portal.orgs import services
+from portal.orgs.notice import onboarding_notice
 from portal.orgs.rules import RuleViolation
 from portal.submissions import quota
 from portal.tenancy import get_or_404
@@ -58,20 +59,13 @@ def _onboarded(form: OnboardForm):
     agent = db.session.get(Organization, form.agent_org_id.data) if form.agent_org_id.data else None
     bank = {f: (getattr(form, f).data or "").strip() for f in (
         "bank_name", "bank_branch", "bank_account_number", "bank_account_holder")}
-    try:
-        org, admin, initial = services.onboard_organization(
-            kind=kind, name=form.name.data.strip(),
-            registration_number=(form.registration_number.data or "").strip(),
-            address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
-            email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
-            admin_name=form.admin_name.data.strip(),
-            agent=agent if kind == OrgKind.REQUESTER else None, **bank)
-    except RuleViolation as violation:
-        db.session.rollback()
-        violation.show_on(form)
-        return None
-    db.session.commit()
-    return render_template("notice.html", org=org, users=[(admin, initial)])
+    return onboarding_notice(
+        form, kind=kind, name=form.name.data.strip(),
+        registration_number=(form.registration_number.data or "").strip(),
+        address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
+        email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
+        admin_name=form.admin_name.data.strip(),
+        agent=agent if kind == OrgKind.REQUESTER else None, **bank)
 
 
 @bp.post("/organizations")
@@ -79,11 +73,9 @@ def _onboarded(form: OnboardForm):
 def onboard():
     form = OnboardForm()
     form.agent_org_id.choices = _agent_choices()
-    if form.validate_on_submit():  # it creates an admin user: confirmed by password
-        if locked := reauth.refusal(form.login_password):
-            return locked
-        if not form.login_password.errors and (notice := _onboarded(form)) is not None:
-            return notice
+    if (form.validate_on_submit()  # it creates an admin user: confirmed by password
+            and reauth.confirmed(form.login_password) and (notice := _onboarded(form))):
+        return notice
     rows = db.session.scalars(sa.select(Organization).order_by(Organization.id)).all()
     return render_template("association/organizations.html", orgs=rows, form=form)
 

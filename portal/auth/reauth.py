@@ -5,6 +5,7 @@ one's own password ask for the user's own login password in the same form. A wro
 counts as a failed login; at the limit the account locks and the session ends, so a session
 left open cannot be used to guess it."""
 
+from flask import abort
 from flask import current_app
 from flask import flash
 from flask import redirect
@@ -34,20 +35,20 @@ def login_password_field(required: bool = True, description: str = "") -> Passwo
         render_kw={"autocomplete": "current-password"})
 
 
-def refusal(field, message: str = WRONG):
-    """None when ``field`` holds the logged-in user's password. Otherwise the failure is
-    recorded and committed; the field gets ``message`` (the caller shows the form again),
-    or, when this failure locked the account, the answer is the redirect to the login page."""
+def confirmed(field, message: str = WRONG) -> bool:
+    """True when ``field`` holds the logged-in user's password. Otherwise the failure is
+    recorded and committed and the field gets ``message`` (the caller shows the form again);
+    when this failure locked the account, the request ends here, at the login page."""
     if current_user.check_password(field.data or ""):
-        return None
+        return True
     if not field.data:  # nothing typed (a form where it is not always required)
         field.errors = [REQUIRED]
-        return None
+        return False
     locked = services.wrong_current_password(current_user)
     db.session.commit()
     if locked:
         minutes = current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"]
         flash(services.LOCKED.format(minutes=minutes), "error")
-        return redirect(url_for("auth.login"))
+        abort(redirect(url_for("auth.login")))
     field.errors = [message]
-    return None
+    return False

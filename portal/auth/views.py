@@ -110,12 +110,11 @@ def _refuse_new_password(form) -> bool:
 @limiter.limit(_login_limit, methods=["POST"])
 def password_submit():
     form = PasswordChangeForm()
-    if form.validate_on_submit():
-        if locked := reauth.refusal(form.current_password, "現在のパスワードが正しくありません。"):
-            return locked
-        if not form.current_password.errors and not _refuse_new_password(form):
-            services.change_password(current_user, form.new_password.data)
-            db.session.commit()
-            flash("パスワードを変更しました。", "success")
-            return redirect(url_for("main.dashboard"))
+    if (form.validate_on_submit()
+            and reauth.confirmed(form.current_password, "現在のパスワードが正しくありません。")
+            and not _refuse_new_password(form)):
+        services.change_password(current_user, form.new_password.data)
+        db.session.commit()
+        flash("パスワードを変更しました。", "success")
+        return redirect(url_for("main.dashboard"))
     return render_template("auth/password.html", form=form)

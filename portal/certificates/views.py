@@ -37,11 +37,7 @@ def _list_url(org_id: int) -> str:
 
 def _upload(org: Organization):
     form = UploadForm()
-    if not form.validate_on_submit():
-        return _render(org, form)
-    if locked := reauth.refusal(form.login_password):
-        return locked
-    if form.login_password.errors:
+    if not (form.validate_on_submit() and reauth.confirmed(form.login_password)):
         return _render(org, form)
     try:
         data = read_upload(form.file.data)

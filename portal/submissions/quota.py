@@ -42,6 +42,17 @@ class Usage:
     def remaining(self) -> int:
         return max(self.quota - self.used, 0)
 
+    @property
+    def notice(self) -> str:
+        """The send page's line about today's sends."""
+        head = (f"本日の送信 {self.used:,}件 / 1日の送信上限 {self.quota:,}件"
+                f"(残り {self.remaining:,}件)。")
+        if self.remaining:
+            return head + "上限を超える分は送信されず、送信状況の画面に理由が表示されます。"
+        if self.quota == 0:
+            return head + STOPPED
+        return head + "本日はこれ以上送信できません。日本時間の0時を過ぎてから送信してください。"
+
 
 def default_quota() -> int:
     from jobs.pipeline import settings
