@@ -25,6 +25,9 @@ def test_send_and_watch_the_progress_live(app, office, sim, live_server, page):
     page.get_by_role("button", name="ログイン").click()
     page.wait_for_url(re.compile(r".*/dashboard"))
     page.get_by_role("link", name="申請データ送信").click()
+    # The header box works through a deferred script: tick it once the page has loaded, not as
+    # soon as the box is in the DOM (a fast click on a slow machine had nobody listening).
+    page.wait_for_url(re.compile(r".*/submissions/$"), wait_until="load")
     page.get_by_label("すべて選択").check()
     for app_id in ids:
         expect(page.locator(f"#send-{app_id}")).to_be_checked()
