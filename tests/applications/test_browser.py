@@ -35,6 +35,7 @@ def test_fill_and_save_registered_and_kei_forms(live_server, page, tenants):
     page.goto(f"{base}/procedures")
     page.locator('li[data-code="iten"] a', has_text="移転登録").click()
     expect(page.locator("h1")).to_contain_text("移転登録")
+    page.wait_for_load_state()  # the live checks are htmx (a deferred script): wait until it runs
     page.fill("#vehicle__reg_office", "品川")
     page.fill("#vehicle__reg_class", "300")
     page.fill("#vehicle__reg_kana", "さ")
@@ -76,6 +77,7 @@ def test_fill_and_save_registered_and_kei_forms(live_server, page, tenants):
     page.locator('li[data-code="kei_keizoku"] a', has_text="継続検査").click()
     expect(page.locator("h1")).to_contain_text("継続検査")
     expect(page.locator("h1")).to_contain_text("軽自動車")
+    page.wait_for_load_state()
     page.fill("#vehicle__reg_office", "品川")
     page.fill("#vehicle__reg_class", "580")
     page.fill("#vehicle__reg_kana", "あ")

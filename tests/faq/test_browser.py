@@ -22,6 +22,7 @@ def test_staff_publish_then_public_live_search(live_server, page, tenants):
     page.fill("#login_id", tenants["assoc"].login_id)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r".*/dashboard"))
     page.goto(f"{base}/association/faq/new")
     page.select_option("#category_id", str(category.id))
     page.fill("#question", "電子証明書の期限が近いときは?")

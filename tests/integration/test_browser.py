@@ -24,6 +24,7 @@ def test_refused_send_is_scheduled_and_carried_out(live_server, page, app, offic
     page.fill("#login_id", shop.staff.login_id)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r".*/dashboard"))
     page.goto(f"{base}/submissions/")
     for app_id in ids:
         page.check(f"#send-{app_id}")

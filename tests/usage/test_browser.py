@@ -1,5 +1,7 @@
 """In Chromium: the usage graph, hours, 予約送信 and statements pages render under the CSP."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -30,6 +32,7 @@ def _login(page, base, user):
     page.fill("#login_id", user.login_id)
     page.fill("#password", PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    page.wait_for_url(re.compile(r".*/dashboard"))  # signed in before the next page is asked for
 
 
 @pytest.mark.browser
