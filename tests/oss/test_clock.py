@@ -3,6 +3,7 @@
 import time
 from datetime import date
 from datetime import datetime
+from datetime import timedelta
 
 import pytest
 import requests
@@ -70,15 +71,20 @@ def test_fast_clock_ignores_hours():
 
 def test_realistic_mode_schedules_review_in_agency_hours(make_simulator, sign):
     simulator = make_simulator(mode="realistic")
-    saturday = jst(2026, 11, 28, 10, 0).timestamp()
-    simulator.sim.clock.offset = saturday - time.time()
+    # A Saturday from now on (the signing certificate is valid from today), whose Monday is a
+    # working day: a fixed date would go stale once the calendar passed it.
+    day = datetime.now(JST).date() + timedelta(days=1)
+    while day.weekday() != 5 or not is_agency_day(day + timedelta(days=2)):
+        day += timedelta(days=1)
+    monday = day + timedelta(days=2)
+    simulator.sim.clock.offset = jst(day.year, day.month, day.day, 10, 0).timestamp() - time.time()
     mlit = simulator.client()
     signed = sign(specs.KEIZOKU)
     arrival = mlit.submit(signed.data, idempotency_key=signed.key).arrival_number
     status = mlit.status(arrival)
     assert status.status == "到達"
     body = requests.get(f"{simulator.url}/mlit/applications/{arrival}").json()
-    assert body["next_step_at"] == "2026-11-30T08:50:00+09:00"
+    assert body["next_step_at"] == f"{monday.isoformat()}T08:50:00+09:00"
     simulator.advance(2 * 86400)  # Monday 10:00
     assert mlit.status(arrival).status == "受付審査中"
 
