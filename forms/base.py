@@ -21,14 +21,14 @@ class Form(FlaskForm):
         locales = ("ja",)
 
 
-def _plain(value):
+def half_width(value):
     """What an IME adds to an address: full-width letters and digits, spaces around it."""
     return unicodedata.normalize("NFKC", value).strip() if value else value
 
 
 def count_filter(value):
     """A count as typed in Japan: full-width digits and thousands separators allowed."""
-    value = _plain(value)
+    value = half_width(value)
     return value.replace(",", "") if value else value
 
 
@@ -36,7 +36,7 @@ def email_field(label: str = "メールアドレス") -> StringField:
     """An optional e-mail address, stored in half width; the local part in ASCII."""
     return StringField(label, [Optional(), Length(max=120), Email(
         "メールアドレスの形式が正しくありません(例: info@example.jp)。", allow_smtputf8=False)],
-        filters=[_plain])
+        filters=[half_width])
 
 
 def phone_field(label: str = "電話番号") -> StringField:

@@ -110,6 +110,25 @@ def test_duplicate_login_id_is_shown_next_to_the_field(client, tenants):
     assert 'value="重複"' in body  # nothing typed is lost
 
 
+def test_a_login_id_is_checked_beside_its_field_before_the_password(client, tenants):
+    """The ID's form is a field error shown with the form's other errors, not one more round
+    trip after the re-authentication; full-width letters typed with the IME are made half-width."""
+    login(client, tenants["a_admin"])
+    data = {"display_name": "田中", "role": "staff", "branch_id": "0",
+            "login_password": "Not-my-pass-1"}
+    body = client.post("/admin/users/new", data={**data, "login_id": "田中"}).get_data(
+        as_text=True)
+    errors = body.split('id="login_id-error"', 1)[1].split("</div>", 1)[0]
+    assert "ログインIDは半角英数字と . _ - で3〜40文字にしてください。" in errors
+    assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id)).where(
+        AuditEvent.action == "login_failed")) == 0  # the password was not even tried
+    resp = client.post("/admin/users/new", data={**data, "login_id": "ｔａｎａｋａ",
+                                                 "login_password": PASSWORD})
+    assert resp.status_code == 200 and "初期パスワード" in resp.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User.login_id).where(User.display_name == "田中")) \
+        == "tanaka"
+
+
 def test_last_admin_cannot_be_deactivated_or_demoted(app, tenants):
     admin = tenants["a_admin"]
     with pytest.raises(RuleViolation, match="最低1名"):

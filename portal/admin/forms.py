@@ -8,18 +8,23 @@ from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from forms.base import Form
+from forms.base import half_width
 from forms.base import email_field
 from forms.base import phone_field
 from portal.auth.reauth import login_password_field
 from portal.choices import choices
+from portal.orgs.rules import LOGIN_ID_FORMAT
+from portal.orgs.rules import LOGIN_ID_RE
 from portal.models import Backend
 from portal.models import PaymentMode
 
 REQUIRED = "入力してください。"
+LOGIN_ID = Regexp(LOGIN_ID_RE, message=LOGIN_ID_FORMAT)
 
 
 class UserForm(Form):
-    login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)],
+    login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40), LOGIN_ID],
+                           filters=[half_width],
                            description="半角英数字と . _ - で3〜40文字")
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
     role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
@@ -86,6 +91,8 @@ class RequesterOnboardForm(Form):
     name = StringField("依頼人の名称", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
     phone = phone_field()
-    admin_login_id = StringField("管理者ログインID", [DataRequired(REQUIRED), Length(max=40)])
+    admin_login_id = StringField("管理者ログインID",
+                                 [DataRequired(REQUIRED), Length(max=40), LOGIN_ID],
+                                 filters=[half_width])
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])
     login_password = login_password_field()

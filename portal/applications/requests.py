@@ -31,6 +31,16 @@ def linked_agents(user) -> list[Organization]:
         .order_by(Organization.name)).all()
 
 
+def chosen_agent(agents, app: Application | None, posted: int | None) -> int | None:
+    """The agent the form shows chosen: what was just posted, else the request's agent, else
+    the only linked one (a dealer with one office should not have to pick it)."""
+    if posted:
+        return posted
+    if app is not None and app.agent_org_id:
+        return app.agent_org_id
+    return agents[0].id if len(agents) == 1 else None
+
+
 def may_hand_to(user, agent_org_id: int | None) -> bool:
     """A requester hands its data only to an office it is (still) linked to."""
     return agent_org_id in {a.id for a in linked_agents(user)}

@@ -14,6 +14,7 @@ from forms import rules
 from portal.access import policy
 from portal.applications import bp
 from portal.applications import detail
+from portal.applications import drafts
 from portal.applications import live
 from portal.applications import permissions
 from portal.applications import requests as req
@@ -38,15 +39,25 @@ def new():
         return render_template("applications/out_of_scope.html", message=refusal)
     spec = svc.spec_or_404(code)
     form = svc.bind_form(spec, None, current_user, from_request=False)
-    return _render_edit(spec, form, None)
+    return _render_edit(spec, form, None, draft_token=drafts.issue())
 
 
 @bp.post("/applications/new")
 @policy("staff")
 def create():
     spec = svc.spec_or_404(request.args.get("procedure", ""))
+    token = request.form.get("draft_token")
+    saved_id = drafts.earlier(token)
+    if saved_id is not None:  # this form was saved before (a reload, or back and save again)
+        app = get_or_404(Application, saved_id)
+        if not permissions.can_edit(current_user, app):
+            flash(f"この入力内容は申請データNo.{app.id}として保存済みです。", "info")
+            return redirect(url_for("applications.show", app_id=app.id))
+        return _save(svc.spec_of(app), svc.bind_form(svc.spec_of(app), app, current_user,
+                                                     from_request=True), app)
     form = svc.bind_form(spec, None, current_user, from_request=True)
     app = svc.new_application(current_user, spec)
+    drafts.remember(token, app.id)
     return _save(spec, form, app)
 
 
@@ -199,11 +210,15 @@ def _render_show(app):
                            deletable=svc.deletion_refusal(current_user, app) is None)
 
 
-def _render_edit(spec, form, app, status: int = 200):
+def _render_edit(spec, form, app, status: int = 200, *, draft_token: str = "",
+                 handover_error: str = ""):
+    agents = ([] if current_user.organization.kind.is_agent
+              else req.linked_agents(current_user))
     return render_template(
         "applications/edit.html", spec=spec, form=form, app=app, poa=svc.poa_info(app),
-        agents=req.linked_agents(current_user) if not current_user.organization.kind.is_agent
-        else [], is_agent=current_user.organization.kind.is_agent,
+        draft_token=draft_token, handover_error=handover_error, agents=agents,
+        chosen_agent=req.chosen_agent(agents, app, request.form.get("agent_org_id", type=int)),
+        is_agent=current_user.organization.kind.is_agent,
         can_ready=(current_user.organization.kind.is_agent if app is None
                    else permissions.can_mark_ready(current_user, app))), status
 
@@ -225,7 +240,7 @@ def _save(spec, form, app):
     db.session.commit()
     if outcome.upload_error or outcome.issues or handover_error:
         flash(handover_error or _problem_summary(outcome, action), "error")
-        return _render_edit(spec, form, app, 422)
+        return _render_edit(spec, form, app, 422, handover_error=handover_error or "")
     flash(_done_message(action), "success")
     return redirect(url_for("applications.show" if action != "save" else "applications.edit",
                             app_id=app.id))

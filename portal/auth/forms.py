@@ -5,12 +5,14 @@ from wtforms.validators import EqualTo
 from wtforms.validators import Length
 
 from forms.base import Form
+from forms.base import half_width
 
 REQUIRED = "入力してください。"
 
 
 class LoginForm(Form):
-    login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)])
+    login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40)],
+                           filters=[half_width])
     password = PasswordField("パスワード", [DataRequired(REQUIRED), Length(max=200)])
 
 

@@ -1,5 +1,6 @@
 """Business rules about organisations and users, each stated once."""
 
+import re
 import unicodedata
 
 import sqlalchemy as sa
@@ -8,6 +9,12 @@ from portal.extensions import db
 from portal.models import Organization
 from portal.models import Role
 from portal.models import User
+
+
+# A login ID: 3-40 half-width letters, digits and . _ - (forms check it beside the field, before
+# any re-authentication; creating the user checks it again, with its uniqueness).
+LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+LOGIN_ID_FORMAT = "ログインIDは半角英数字と . _ - で3〜40文字にしてください。"
 
 
 class RuleViolation(Exception):

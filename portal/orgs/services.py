@@ -1,7 +1,5 @@
 """Operations on organisations, branches, users and OSS accounts."""
 
-import re
-
 import sqlalchemy as sa
 
 from portal import audit
@@ -19,19 +17,16 @@ from portal.models import OssAccountSecret
 from portal.models import PaymentMode
 from portal.models import Role
 from portal.models import User
+from portal.orgs.rules import LOGIN_ID_FORMAT
+from portal.orgs.rules import LOGIN_ID_RE
 from portal.orgs.rules import RuleViolation
 from portal.orgs.rules import check_kei_manager_name
 from portal.orgs.rules import ensure_admin_remains
 from portal.orgs.rules import roles_for_org
 
-LOGIN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
-
-
 def check_login_id(login_id: str) -> None:
     if not LOGIN_ID_RE.match(login_id):
-        raise RuleViolation(
-            "ログインIDは半角英数字と . _ - で3〜40文字にしてください。", field="login_id"
-        )
+        raise RuleViolation(LOGIN_ID_FORMAT, field="login_id")
     exists = db.session.scalar(  # "Demo-Staff" and "demo-staff" would be told apart by no one
         sa.select(User.id).where(sa.func.lower(User.login_id) == login_id.lower())
         .execution_options(skip_tenant_scope=True)

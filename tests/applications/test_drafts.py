@@ -363,3 +363,50 @@ def test_example_payloads_save_for_all_procedures(client, tenants):
     saved = {a.procedure: a.payload for a in fresh().scalars(sa.select(Application))}
     for spec in specs.ALL:
         assert saved[spec.code] == example_payload(spec)
+
+
+def _token(client, code: str = "iten") -> str:
+    html = body(client.get(NEW + code))
+    return html.split('name="draft_token" value="', 1)[1].split('"', 1)[0]
+
+
+def test_posting_the_same_new_form_again_keeps_one_draft(client, tenants):
+    """A reload after a refused check posts the form again; so does going back and saving:
+    the form's token leads to the draft it already became."""
+    login(client, tenants["a_staff"])
+    token = _token(client)
+    data = {**form_data(ITEN, action="ready"), "draft_token": token}
+    data["owner__name"] = "ﾔﾏﾀﾞ"  # refused: the draft is saved and the page shows why
+    first = client.post(NEW + "iten", data=data)
+    again = client.post(NEW + "iten", data=data)
+    assert first.status_code == again.status_code == 422
+    app = only_application()
+    assert 'name="application_id" value="%d"' % app.id in body(again)
+    saved = client.post(NEW + "iten", data={**data, "action": "save", "owner__name": "山田"})
+    assert saved.headers["Location"].endswith(f"/applications/{app.id}/edit")
+    assert only_application().owner_name == "山田"
+    client.post(NEW + "iten", data={**form_data(ITEN, action="save"), "draft_token": _token(client)})
+    assert len(fresh().scalars(sa.select(Application)).all()) == 2  # a new blank form: a new draft
+
+
+def test_a_token_leads_only_to_its_own_users_draft(app, client, tenants):
+    login(client, tenants["a_staff"])
+    token = _token(client)
+    client.post(NEW + "iten", data={**form_data(ITEN, action="save"), "draft_token": token})
+    other = app.test_client()
+    login(other, tenants["b_staff"])
+    other.post(NEW + "iten", data={**form_data(ITEN, action="save"), "draft_token": token})
+    owners = fresh().scalars(sa.select(Application.org_id).order_by(Application.id)).all()
+    assert owners == [tenants["a"].id, tenants["b"].id]
+
+
+def test_a_form_whose_draft_moved_on_shows_that_draft(client, tenants):
+    login(client, tenants["a_staff"])
+    token = _token(client)
+    data = {**form_data(ITEN, action="save"), "draft_token": token}
+    client.post(NEW + "iten", data=data)
+    set_state(ApplicationState.ARRIVED)
+    resp = client.post(NEW + "iten", data=data)
+    app = only_application()
+    assert resp.headers["Location"].endswith(f"/applications/{app.id}")
+    assert f"申請データNo.{app.id}として保存済みです" in body(client.get(resp.headers["Location"]))

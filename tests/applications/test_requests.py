@@ -55,6 +55,17 @@ def test_hand_over_to_an_unlinked_agent_is_refused(client, tenants):
     assert "紐付いている代理人だけ" in body(resp)
     (app,) = applications()
     assert app.state == ApplicationState.DRAFT and app.agent_org_id is None
+    html = body(resp)  # the reason stands next to the select, not only in the banner
+    assert '<select name="agent_org_id" id="agent_org_id" aria-describedby="agent_org_id-error" ' \
+        'aria-invalid="true">' in html
+    error = html.split('id="agent_org_id-error"', 1)[1].split("</div>", 1)[0]
+    assert "紐付いている代理人だけ" in error
+
+
+def test_the_only_linked_agent_is_chosen_already(client, tenants):
+    login(client, tenants["r_staff"])
+    html = body(client.get("/applications/new?procedure=iten"))
+    assert f'<option value="{tenants["a"].id}" selected>甲行政書士事務所</option>' in html
 
 
 def test_requester_cannot_mark_ready(client, tenants):
