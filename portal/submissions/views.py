@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from forms import specs
+from portal import clock
 from portal.access import policy
 from portal.applications import search
 from portal.applications import search_form
@@ -16,6 +17,7 @@ from portal.auth.services import passive
 from portal.extensions import db
 from portal.hours.guard import action_refusal
 from portal.hours.guard import send_refusal
+from portal.hours.window import check_send_window
 from portal.models import SendBatch
 from portal.models import SubmissionState
 from portal.submissions import bp
@@ -31,7 +33,8 @@ def index():
     return render_template("submissions/index.html", page=page, specs=specs,
                            ready_count=services.ready_count(current_user),
                            batches=services.recent_batches(current_user),
-                           usage=quota.usage(current_user.org_id))
+                           usage=quota.usage(current_user.org_id),
+                           window=check_send_window(clock.now()))
 
 
 @bp.post("/send")

@@ -229,3 +229,13 @@ def test_a_scheduled_send_takes_as_many_as_a_bulk_send(app, tenants):
     with pytest.raises(svc.ScheduleError) as refused:
         svc.schedule_send(tenants["a_staff"], [1, 2, 3])
     assert refused.value.message == "一度に予約送信できるのは2件までです。"
+
+
+def test_the_send_page_says_beforehand_that_sending_is_closed(client, tenants, set_clock):
+    login(client, tenants["a_staff"])
+    set_clock(NIGHT)
+    body = client.get("/submissions/").get_data(as_text=True)
+    notice = body.split('id="send-hours">', 1)[1].split("</p>", 1)[0]
+    assert "送信の受付時間外です" in notice and "2026年6月11日(木) 7:00" in notice
+    set_clock(MORNING + timedelta(hours=1))
+    assert 'id="send-hours"' not in client.get("/submissions/").get_data(as_text=True)
