@@ -53,13 +53,20 @@ class JisX0208(Validator):
         return self.fail("".join(problems)) if problems else None
 
 
+def _as_katakana(text: str) -> str:
+    """Full width, hiragana as katakana: what a フリガナ becomes when it can."""
+    full = jis.to_full_width(text)
+    return "".join(jaconv.hira2kata(c) if c in HIRAGANA else c for c in full)
+
+
 class FullWidthKatakana(Validator):
     """フリガナ: full-width katakana, ー, ・ and full-width spaces."""
 
     def check(self, value, section, subject):
-        converted = jis.to_full_width(value)
-        converted = "".join(jaconv.hira2kata(c) if c in HIRAGANA else c for c in converted)
-        bad = [c for c in converted if c not in KATAKANA]
+        converted = _as_katakana(value)
+        # The characters named are the ones typed (a half-width voiced mark stays with its kana).
+        bad = [unit for unit in re.findall(r".[ﾞﾟ]?", value, re.S)
+               if any(c not in KATAKANA for c in _as_katakana(unit))]
         if bad:
             sample = "".join(dict.fromkeys(bad))[:5]
             return self.fail(f"フリガナは全角カタカナで入力してください(使えない文字: 「{sample}」)。")

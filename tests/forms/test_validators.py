@@ -151,6 +151,11 @@ def test_katakana_offers_conversion():
     assert "「ヤマダ」" in run(v.FullWidthKatakana(), "ﾔﾏﾀﾞ")
 
 
+def test_katakana_names_the_characters_as_typed():
+    assert "使えない文字: 「yamd」" in run(v.FullWidthKatakana(), "yamada")
+    assert "使えない文字: 「田」" in run(v.FullWidthKatakana(), "ﾀﾞｲ田")  # ﾀﾞ is one kana
+
+
 def test_registration_office():
     assert run(v.RegistrationOffice(), "尾張小牧") is None
     assert "全角5文字以内" in run(v.RegistrationOffice(), "品川300")
