@@ -45,6 +45,9 @@ NAV = [
     ("お知らせ管理", "faq_admin.notices", {"association"}, False),
 ]
 
+# A requester (dealer) makes 依頼データ, not 申請データ: the same pages under its own words.
+REQUESTER_LABELS = {"main.procedures": "依頼データ作成"}
+
 
 def nav_items() -> list[tuple[str, str]]:
     if not current_user.is_authenticated:
@@ -52,7 +55,7 @@ def nav_items() -> list[tuple[str, str]]:
     role = current_user.role.value
     is_agent = current_user.organization.kind.is_agent
     return [
-        (label, url_for(endpoint))
+        (label if is_agent else REQUESTER_LABELS.get(endpoint, label), url_for(endpoint))
         for label, endpoint, roles, agent_only in NAV
         if role in roles and (is_agent or not agent_only)
     ]

@@ -68,6 +68,14 @@ def test_admin_menu_has_no_filing_and_staff_menu_has_no_admin(client, tenants):
     assert "申請データ作成" in body and "ユーザー管理" not in body
 
 
+
+def test_a_requesters_menu_speaks_of_requests(client, tenants):
+    login(client, tenants["r_staff"])
+    page = client.get("/dashboard").get_data(as_text=True)
+    menu = page.split('<nav class="main-nav"', 1)[1].split("</nav>")[0]
+    assert ">依頼データ作成<" in menu and "申請データ作成" not in menu
+
+
 @pytest.mark.parametrize("role, user", [("admin", "r_admin"), ("staff", "r_staff")])
 def test_requesters_are_refused_every_agent_only_route(app, client, tenants, role, user):
     """A requester's users hold the same roles as an agent's, but no route marked
