@@ -170,7 +170,8 @@ def test_polling_does_not_keep_an_idle_login_alive(client, tenants):
 
 def _polled_endpoints() -> set[str]:
     """The endpoints templates call by themselves: an element that polls (hx-trigger
-    "every …" or "load delay…") or reloads on an event (data-refresh-url)."""
+    "every …" or "load delay…") or reloads on an event (data-refresh-url, or an hx-trigger
+    "… from:body" that a polled part's answer fires)."""
     import re
     from pathlib import Path
 
@@ -179,7 +180,8 @@ def _polled_endpoints() -> set[str]:
         text = path.read_text()
         refresh = re.search(r"set refresh = (.*?)%}", text)
         calls = re.findall(r'data-refresh-url="{{ url_for\(([^,)]+)', text)
-        for tag in re.findall(r'<[^<>]*hx-trigger="(?:every|load delay)[^<>]*>', text):
+        for tag in re.findall(r'<[^<>]*hx-trigger="(?:every|load delay|[\w-]+ from:body)[^<>]*>',
+                              text):
             calls += re.findall(r'hx-get="{{ url_for\(([^,)]+)', tag)
         for call in calls:
             if call.startswith("endpoints."):

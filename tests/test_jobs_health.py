@@ -16,6 +16,7 @@ from oss.simulator import create_simulator
 from portal.extensions import db
 from portal.models import JobRun
 from portal.models import JobStatus
+from tests.conftest import login
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "portal" / "migrations" / "versions"
 
@@ -59,6 +60,23 @@ def test_unreachable_oss_fails_with_a_japanese_reason(app, embedded_worker):
     assert done.status == JobStatus.FAILED and "到達できません" in done.error
     assert done.result["mlit"]["reason"].startswith("接続できません")  # staff read this
     assert done.result["mlit"]["detail"] == "ConnectionError"  # and operators this
+
+
+def test_the_system_page_lists_a_check_once_it_finishes(app, client, tenants, embedded_worker):
+    """The page's run panel tells the recent-results list to reload when the run is over, and
+    the button is disabled while its request is out (a double click starts one check)."""
+    login(client, tenants["assoc"])
+    page = client.get("/association/system").get_data(as_text=True)
+    assert 'hx-disabled-elt="this"' in page and "まだ実行されていません。" in page
+    assert 'hx-trigger="oss-check-finished from:body"' in page
+    run_id = runs.start("oss-check", "jobs.system.check_oss",
+                        org_id=tenants["assoc"].org_id, user_id=tenants["assoc"].id).id
+    _wait_terminal(run_id)  # no OSS is reachable here: it ends in エラー
+    panel = client.get(f"/association/system/runs/{run_id}")
+    assert "oss-check-finished" in panel.headers["HX-Trigger"]
+    recent = client.get("/association/system/recent").get_data(as_text=True)
+    assert "エラー" in recent
+    assert "まだ実行されていません。" not in recent
 
 
 @pytest.mark.redis

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 from flask import flash
+from flask import make_response
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -18,6 +19,7 @@ from portal.audit import ACTION_LABELS
 from portal.auth import reauth
 from portal.auth.services import passive
 from portal.extensions import db
+from portal.htmx import trigger_client_event
 from portal.models import AgentRequesterLink
 from portal.models import AuditEvent
 from portal.models import ChangeRequest
@@ -200,11 +202,21 @@ def audit_log():
 @bp.get("/system")
 @policy("association")
 def system():
-    recent = db.session.scalars(
+    return render_template("association/system.html", recent=_recent_checks())
+
+
+@bp.get("/system/recent")
+@passive
+@policy("association")
+def recent_checks():
+    return render_template("association/_recent_checks.html", recent=_recent_checks())
+
+
+def _recent_checks() -> list[JobRun]:
+    return db.session.scalars(
         sa.select(JobRun).where(JobRun.kind == "oss-check").order_by(JobRun.created_at.desc())
         .limit(5)
     ).all()
-    return render_template("association/system.html", recent=recent)
 
 
 @bp.post("/system/oss-check")
@@ -220,4 +232,7 @@ def oss_check():
 @policy("association")
 def job_run(run_id: str):
     run = get_or_404(JobRun, run_id)
-    return render_template("association/_job_run.html", run=run)
+    resp = make_response(render_template("association/_job_run.html", run=run))
+    if run.status.terminal:  # the list of recent results below takes this run in
+        trigger_client_event(resp, "oss-check-finished")
+    return resp
