@@ -61,16 +61,24 @@ def horizontal(chart_id: str, title: str, rows: list[tuple[str, float]], unit: s
                  max(1, len(rows)) * ROW_HEIGHT + 10, bars)
 
 
+def duration_text(hours: float) -> str:
+    """A lead time as people say it: 「45分」 under an hour, else 「3.5時間」."""
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return f"{minutes}分"
+    return f"{hours:,.1f}時間"
+
+
 def paired(chart_id: str, title: str, rows: list[tuple[str, float, float]],
-           legend: tuple[str, str], unit: str, fmt: str = "{:,.1f}") -> Chart:
-    """Two bars per label (e.g. median and p90), on one scale."""
+           legend: tuple[str, str], text=duration_text) -> Chart:
+    """Two bars per label (e.g. median and p90), on one scale; ``text`` labels a value."""
     top = max((max(a, b) for _, a, b in rows), default=0)
     half = BAR_HEIGHT / 2 + 2
     bars = []
     for i, (label, first, second) in enumerate(rows):
         y = i * (ROW_HEIGHT + 10) + 4
         for series, value in ((0, first), (1, second)):
-            bars.append(Bar(label if series == 0 else "", fmt.format(value) + unit, LABEL_WIDTH,
+            bars.append(Bar(label if series == 0 else "", text(value), LABEL_WIDTH,
                             y + series * half, _scale(value, top, PLOT_WIDTH), half - 2, series))
     return Chart(chart_id, title, "rows", LABEL_WIDTH + PLOT_WIDTH + VALUE_WIDTH,
                  max(1, len(rows)) * (ROW_HEIGHT + 10) + 10, bars, legend)

@@ -46,9 +46,9 @@ def _charts(stats: services.Stats) -> list[charts.Chart]:
         charts.horizontal("chart-state", "状態別の件数", stats.by_state),
         charts.horizontal("chart-staff", "担当者(作成者)別の件数", stats.by_staff),
         charts.horizontal("chart-requester", "依頼人別の件数", stats.by_requester),
-        charts.paired("chart-lead", "リードタイム(全体)", overall, ("中央値", "90%"), "時間"),
+        charts.paired("chart-lead", "リードタイム(全体)", overall, ("中央値", "90%")),
         charts.paired("chart-lead-procedure", "送信→完了のリードタイム(手続別)", per_procedure,
-                      ("中央値", "90%"), "時間"),
+                      ("中央値", "90%")),
     ]
 
 

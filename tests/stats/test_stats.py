@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 
 from portal.models import ApplicationState as S
+from portal.stats import charts
 from portal.stats import figures
 from tests.applications.filed import filed
 from tests.applications.helpers import body
@@ -116,6 +117,14 @@ def test_charts_are_inline_svg_without_style_or_script(admin, world):
     assert widths == [420.0, 105.0, 105.0]  # 4 : 1 : 1 on a 420-wide plot
     assert '<title id="chart-month-title">送信月別の件数</title>' in html
     assert 'id="chart-lead"' in html and 'class="bar bar-1"' in html
+
+    lead = re.search(r'<svg[^>]*id="chart-lead">.*?</svg>', html, re.S).group(0)
+    assert ">3.0時間<" in lead and ">6.0時間<" in lead  # 送信→受付: median and p90
+
+
+def test_lead_times_under_an_hour_read_in_minutes():
+    assert [charts.duration_text(h) for h in (0.25, 0.999, 1.0, 30.04)] == [
+        "15分", "1.0時間", "1.0時間", "30.0時間"]
 
 
 def test_csv_export(admin, world):
