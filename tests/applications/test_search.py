@@ -11,6 +11,8 @@ import pytest
 from flask import url_for
 
 from portal.applications import exports
+from portal.extensions import db
+from portal.models import Application
 from portal.models import ApplicationState as S
 from portal.models import Role
 from tests.applications.filed import filed
@@ -247,6 +249,19 @@ def test_xlsx_export_matches_the_search(a_client, world):
     assert values[0][6:9] == ["メ", "軽", "期"]
     assert len(values) == 2 and values[1][0] == world["ids"]["A3"]
     assert values[1][6:9] == ["有", None, "有"]
+
+
+def test_long_numbers_stay_whole_in_excel(a_client, world):
+    """A 17-digit 到達番号 is text in the workbook (Excel would round a number to 15 digits),
+    and the page says so of the CSV, which Excel opens as numbers."""
+    row = db.session.get(Application, world["ids"]["A3"])
+    row.arrival_number = "20261127100000007"
+    db.session.commit()
+    sheet = openpyxl.load_workbook(io.BytesIO(
+        a_client.get("/applications/export.xlsx?backend=kei").data)).active
+    header = [c.value for c in sheet[1]]
+    assert sheet.cell(2, header.index("到達番号") + 1).value == "20261127100000007"
+    assert "15桁を超える番号が丸められます" in a_client.get("/applications").get_data(as_text=True)
 
 
 def test_a_search_too_large_for_excel_is_offered_as_csv(a_client, world, monkeypatch):
