@@ -36,3 +36,5 @@ def test_pages_fit_a_phone_screen(page, live_server, tenants):
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"{path} is {width} px wide"
     assert problems == []
+    menu = page.locator("nav.main-nav ul").bounding_box()
+    assert menu["height"] < 50  # one row of menu, scrolled sideways, not the page's top half
