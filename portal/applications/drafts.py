@@ -10,7 +10,11 @@ who received it.
 
 import secrets
 
+import sqlalchemy as sa
 from flask import session
+
+from portal.extensions import db
+from portal.models import Application
 
 _KEY = "new_drafts"
 KEPT = 20  # the last forms of this login remembered; an older one simply starts a draft
@@ -21,11 +25,14 @@ def issue() -> str:
     return secrets.token_urlsafe(16)
 
 
-def earlier(token: str | None) -> int | None:
-    """The draft already saved from the form carrying ``token``, if any."""
-    if not token:
+def earlier(token: str | None) -> Application | None:
+    """The draft already saved from the form carrying ``token``, unless it is gone (deleted
+    since: the form then simply makes a new one)."""
+    app_id = session.get(_KEY, {}).get(token) if token else None
+    if app_id is None:
         return None
-    return session.get(_KEY, {}).get(token)
+    return db.session.scalar(sa.select(Application).where(  # tenant-scoped like every read
+        Application.id == app_id, Application.deleted_at.is_(None)))
 
 
 def remember(token: str | None, app_id: int) -> None:

@@ -47,9 +47,8 @@ def new():
 def create():
     spec = svc.spec_or_404(request.args.get("procedure", ""))
     token = request.form.get("draft_token")
-    saved_id = drafts.earlier(token)
-    if saved_id is not None:  # this form was saved before (a reload, or back and save again)
-        app = get_or_404(Application, saved_id)
+    app = drafts.earlier(token)
+    if app is not None:  # this form was saved before (a reload, or back and save again)
         if not permissions.can_edit(current_user, app):
             flash(f"この入力内容は申請データNo.{app.id}として保存済みです。", "info")
             return redirect(url_for("applications.show", app_id=app.id))

@@ -7,15 +7,15 @@ from wtforms.validators import Optional
 from wtforms.validators import Regexp
 
 from forms.base import Form
-from forms.base import half_width
 from forms.base import count_filter
 from forms.base import email_field
+from forms.base import half_width
 from forms.base import phone_field
 from portal.auth.reauth import login_password_field
 from portal.choices import choices
+from portal.models import OrgKind
 from portal.orgs.rules import LOGIN_ID_FORMAT
 from portal.orgs.rules import LOGIN_ID_RE
-from portal.models import OrgKind
 
 REQUIRED = "入力してください。"
 LOGIN_ID = Regexp(LOGIN_ID_RE, message=LOGIN_ID_FORMAT)

@@ -389,6 +389,17 @@ def test_posting_the_same_new_form_again_keeps_one_draft(client, tenants):
     assert len(fresh().scalars(sa.select(Application)).all()) == 2  # a new blank form: a new draft
 
 
+def test_a_form_whose_draft_was_deleted_makes_a_new_one(client, tenants):
+    login(client, tenants["a_staff"])
+    data = {**form_data(ITEN, action="save"), "draft_token": _token(client)}
+    client.post(NEW + "iten", data=data)
+    first = only_application()
+    assert client.post(f"/applications/{first.id}/delete").status_code == 302
+    resp = client.post(NEW + "iten", data=data)
+    assert resp.status_code == 302 and f"/applications/{first.id}/" not in resp.headers["Location"]
+    assert len(fresh().scalars(sa.select(Application)).all()) == 2
+
+
 def test_a_token_leads_only_to_its_own_users_draft(app, client, tenants):
     login(client, tenants["a_staff"])
     token = _token(client)
