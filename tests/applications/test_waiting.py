@@ -6,6 +6,7 @@ from datetime import UTC
 from datetime import datetime
 from datetime import timedelta
 
+from portal import clock
 from portal.models import ApplicationState as S
 from portal.templating import JST
 from tests.applications.filed import filed
@@ -17,13 +18,16 @@ from tests.conftest import login
 def _noon_jst_days_ago(days: int) -> datetime:
     """Naive UTC of noon, Japan time, ``days`` Japan days ago (the page counts Japan days: a
     moment like 'now minus 12 days and an hour' is 13 of them just after midnight JST)."""
-    day = datetime.now(JST).date() - timedelta(days=days)
+    day = clock.now().astimezone(JST).date() - timedelta(days=days)
     return datetime(day.year, day.month, day.day, 12, tzinfo=JST).astimezone(UTC).replace(
         tzinfo=None)
 
 
 def test_agent_staff_sees_what_waits_and_the_pages_agree(db_app, tenants):
     staff, other = tenants["a_staff"], tenants["b_staff"]
+    # The page counts days on the portal clock: frozen, so that Japan's midnight cannot fall
+    # between filing the applications and reading the dashboard (12 days would become 13).
+    clock.set_now(clock.now())
     for state, n in ((S.DRAFT, 2), (S.READY, 3), (S.SEND_ERROR, 1),
                      (S.CORRECTION_REQUESTED, 1), (S.COMPLETED, 4), (S.UNDER_REVIEW, 2)):
         for _ in range(n):

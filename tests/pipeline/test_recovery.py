@@ -6,6 +6,7 @@ import hashlib
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 import redis
@@ -235,14 +236,15 @@ def test_the_reaper_releases_only_expired_claims(app, office):
     send(shop.staff, shop.ready(3))
     a, b, c = submissions()
     now = utcnow()
+    year = timedelta(days=365)  # not now.replace(year=...), which fails on 29 February
     db.session.execute(sa.text(
         "UPDATE submission SET state = 'sending', lease_until = :past WHERE id IN (:a, :b)"),
-        {"past": now.replace(year=now.year - 1), "a": a.id, "b": b.id})
+        {"past": now - year, "a": a.id, "b": b.id})
     db.session.execute(sa.text("UPDATE submission SET signed_at = :now WHERE id = :a"),
                        {"now": now, "a": a.id})
     db.session.execute(sa.text(
         "UPDATE submission SET state = 'sending', lease_until = :later WHERE id = :c"),
-        {"later": now.replace(year=now.year + 1), "c": c.id})
+        {"later": now + year, "c": c.id})
     db.session.commit()
     assert reap() == {"unknown": 1, "retry": 1}
     states = {s.id: s.state for s in submissions()}

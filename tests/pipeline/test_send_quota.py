@@ -22,6 +22,14 @@ from tests.pipeline.office import application
 from tests.pipeline.office import submissions
 
 
+@pytest.fixture(autouse=True)
+def _one_day(monkeypatch):
+    """Count "today" from the moment the test starts (the quota reads the system clock, not
+    the portal clock): midnight JST falling during a test would empty the count halfway."""
+    start = utcnow()
+    monkeypatch.setattr(quota, "utcnow", lambda: start)
+
+
 def _reasons(batch) -> dict[int, str]:
     return {r["application_id"]: r["reason"] for r in batch.refused}
 
@@ -113,7 +121,7 @@ def test_yesterdays_sends_do_not_count(app, office):
     db.session.commit()
     assert quota.usage(shop.org.id).used == 2
     db.session.execute(sa.update(Submission).values(  # made one second before today began
-        created_at=quota.day_start(utcnow()) - timedelta(seconds=1)))
+        created_at=quota.day_start(quota.utcnow()) - timedelta(seconds=1)))
     db.session.commit()
     assert quota.usage(shop.org.id).used == 0
     assert create_send_batch(shop.staff, shop.ready(2)).total == 2

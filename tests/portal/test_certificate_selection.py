@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from oss import xml as oxml
 from oss.signing import verify
 from oss.xmlsafe import parse_untrusted
+from portal.certificates import deposit as deposits
 from portal.certificates.deposit import deposit
 from portal.certificates.deposit import set_active
-from portal.certificates.deposit import today_jst
 from portal.certificates.keys import KeyMismatch
 from portal.certificates.keys import load_signer
 from portal.certificates.keys import signer_for_filing
@@ -38,11 +38,18 @@ NOW = datetime.now(UTC)
 
 
 @pytest.fixture(autouse=True)
-def _now():
+def _now(monkeypatch):
     """One moment per test, taken as it starts: a moment taken at collection is yesterday in
-    Japan for a test that runs after midnight JST (15:00 UTC), while today_jst() is not."""
+    Japan for a test that runs after midnight JST (15:00 UTC). "Today" is that moment's Japan
+    day throughout, also for a deposit's default 利用開始日, so midnight JST falling during
+    the test cannot put a certificate's start after NOW."""
     global NOW
     NOW = datetime.now(UTC)
+    monkeypatch.setattr(deposits, "today_jst", today_jst)
+
+
+def today_jst():
+    return NOW.astimezone(JST).date()
 
 
 def at_jst(day, hour=12):
