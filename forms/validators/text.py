@@ -1,7 +1,11 @@
 """Text validators: JIS X 0208 full width, katakana, dates and numbers."""
 
 import re
+from datetime import UTC
 from datetime import date
+from datetime import datetime
+from datetime import timedelta
+from datetime import timezone
 
 import jaconv
 
@@ -93,6 +97,15 @@ class Digits(Validator):
         return None
 
 
+JST = timezone(timedelta(hours=9), "JST")
+
+
+def today_in_japan(now: datetime | None = None) -> date:
+    """The date in Japan. The server's own date may be UTC's, a day behind from 0:00 to 9:00
+    Japan time: a 原因日付 of today was then refused as a future date."""
+    return (now or datetime.now(UTC)).astimezone(JST).date()
+
+
 class IsoDate(Validator):
     """A date as YYYY-MM-DD that exists; optionally not in the past or future."""
 
@@ -109,7 +122,7 @@ class IsoDate(Validator):
             day = date.fromisoformat(value)
         except ValueError:
             return self.fail(f"「{value}」は存在しない日付です。")
-        today = date.today()
+        today = today_in_japan()
         if self.not_future and day > today:
             return self.fail("未来の日付は入力できません。")
         if self.not_past and day < today:
