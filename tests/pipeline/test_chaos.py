@@ -101,7 +101,7 @@ def test_chaos_1000_submissions(chaos_rig):
     assert figures.breaker_openings >= 1  # the circuit breaker took part
 
 
-@pytest.mark.slow
+@pytest.mark.bench  # a time target: run by bench/reaper_r3.py (about 2 minutes), not make test
 def test_a_crashed_send_is_back_in_play_within_five_minutes_on_default_settings(chaos_rig,
                                                                                 pg_app):
     """SECURITY.md R3, measured: a worker and its work-horse are SIGKILLed while their job waits
