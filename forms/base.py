@@ -22,7 +22,8 @@ class Form(FlaskForm):
 
 
 def half_width(value):
-    """What an IME adds to an address: full-width letters and digits, spaces around it."""
+    """What an IME adds to typed text (an address, a login ID): full-width letters and digits,
+    spaces around it."""
     return unicodedata.normalize("NFKC", value).strip() if value else value
 
 
