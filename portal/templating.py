@@ -1,12 +1,11 @@
 """Template globals: navigation by role and display helpers."""
 
-from datetime import timedelta
 from datetime import timezone
 
 from flask import url_for
 from flask_login import current_user
 
-JST = timezone(timedelta(hours=9), "JST")
+from forms.japan_time import JST
 
 
 def jst(value, fmt: str = "%Y-%m-%d %H:%M") -> str:

@@ -1,15 +1,12 @@
 """Text validators: JIS X 0208 full width, katakana, dates and numbers."""
 
 import re
-from datetime import UTC
 from datetime import date
-from datetime import datetime
-from datetime import timedelta
-from datetime import timezone
 
 import jaconv
 
 from forms import jis
+from forms.japan_time import today_in_japan
 from forms.validators.base import Validator
 from forms.validators.base import to_half_width
 
@@ -97,15 +94,6 @@ class Digits(Validator):
         return None
 
 
-JST = timezone(timedelta(hours=9), "JST")
-
-
-def today_in_japan(now: datetime | None = None) -> date:
-    """The date in Japan. The server's own date may be UTC's, a day behind from 0:00 to 9:00
-    Japan time: a 原因日付 of today was then refused as a future date."""
-    return (now or datetime.now(UTC)).astimezone(JST).date()
-
-
 class IsoDate(Validator):
     """A date as YYYY-MM-DD that exists; optionally not in the past or future."""
 
@@ -122,7 +110,7 @@ class IsoDate(Validator):
             day = date.fromisoformat(value)
         except ValueError:
             return self.fail(f"「{value}」は存在しない日付です。")
-        today = today_in_japan()
+        today = today_in_japan()  # not the server's date: on UTC it lags from 0:00 to 9:00 JST
         if self.not_future and day > today:
             return self.fail("未来の日付は入力できません。")
         if self.not_past and day < today:

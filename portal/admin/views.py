@@ -60,7 +60,7 @@ def user_new():
     if form.validate_on_submit() and reauth.confirmed(form.login_password):
         try:
             user, initial = services.create_user(
-                current_user.organization, login_id=form.login_id.data.strip(),
+                current_user.organization, login_id=form.login_id.data,
                 display_name=form.display_name.data.strip(), role=Role(form.role.data),
                 branch_id=form.branch_id.data or None)
         except RuleViolation as violation:
@@ -273,7 +273,7 @@ def requester_onboard():
                 form, kind=OrgKind.REQUESTER, name=form.name.data.strip(),
                 address=(form.address.data or "").strip(),
                 phone=(form.phone.data or "").strip(),
-                admin_login_id=form.admin_login_id.data.strip(),
+                admin_login_id=form.admin_login_id.data,
                 admin_name=form.admin_name.data.strip(), agent=current_user.organization))):
         return notice
     links = db.session.scalars(

@@ -65,7 +65,7 @@ def _onboarded(form: OnboardForm):
         form, kind=kind, name=form.name.data.strip(),
         registration_number=(form.registration_number.data or "").strip(),
         address=(form.address.data or "").strip(), phone=(form.phone.data or "").strip(),
-        email=form.email.data or "", admin_login_id=form.admin_login_id.data.strip(),
+        email=form.email.data or "", admin_login_id=form.admin_login_id.data,
         admin_name=form.admin_name.data.strip(),
         agent=agent if kind == OrgKind.REQUESTER else None, **bank)
 

@@ -55,7 +55,7 @@ def login_submit():
     if form.validate_on_submit():
         try:
             with services.outside_current_login():
-                user = services.authenticate(form.login_id.data.strip(), form.password.data)
+                user = services.authenticate(form.login_id.data, form.password.data)
                 services.start_session(user, request.remote_addr or "")
         except services.LoginRefused as refused:
             form.password.errors.append(refused.message)

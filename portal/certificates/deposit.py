@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from cryptography.x509.oid import NameOID
 from flask import current_app
 
+from forms.japan_time import today_in_japan
 from oss.certtypes import CertificateRefused
 from oss.certtypes import check_certificate
 from oss.keystore import Pkcs12Error
@@ -49,7 +50,7 @@ def read_upload(storage) -> bytes:
 
 
 def today_jst() -> date:
-    return datetime.now(JST).date()
+    return today_in_japan()
 
 
 def _naive_utc(value: datetime) -> datetime:

@@ -13,7 +13,7 @@ from wtforms.validators import ValidationError
 
 from forms import validators as v
 from forms.checks import Subject
-from forms.validators import text
+from forms import japan_time
 from forms.specs import get
 from tests.samples import poa_xml
 
@@ -137,7 +137,7 @@ def test_iso_date():
     assert run(v.IsoDate(), "2025-04-01") is None
     assert "「2026-04-01」の形" in run(v.IsoDate(), "2025/4/1")
     assert "存在しない日付" in run(v.IsoDate(), "2025-02-30")
-    today = text.today_in_japan()
+    today = japan_time.today_in_japan()
     tomorrow = (today + timedelta(days=1)).isoformat()
     yesterday = (today - timedelta(days=1)).isoformat()
     assert "未来の日付" in run(v.IsoDate(not_future=True), tomorrow)
@@ -147,8 +147,8 @@ def test_iso_date():
 
 def test_today_is_japans_date_whatever_the_servers_zone():
     """From 0:00 to 9:00 in Japan the UTC date is still yesterday's."""
-    assert text.today_in_japan(datetime(2026, 11, 26, 16, 0, tzinfo=UTC)) == date(2026, 11, 27)
-    assert text.today_in_japan(datetime(2026, 11, 26, 14, 59, tzinfo=UTC)) == date(2026, 11, 26)
+    assert japan_time.today_in_japan(datetime(2026, 11, 26, 16, 0, tzinfo=UTC)) == date(2026, 11, 27)
+    assert japan_time.today_in_japan(datetime(2026, 11, 26, 14, 59, tzinfo=UTC)) == date(2026, 11, 26)
 
 
 @pytest.mark.parametrize("value,ok", [("ヤマダ　タロウ", True), ("ヤマダ・タロウ", True),
