@@ -28,6 +28,7 @@ os.environ.setdefault("OSSDESK_INSTANCE", tempfile.mkdtemp(prefix="ossdesk-bench
 
 
 def run(url: str, args) -> None:
+    import seed_applications as seed
     from flask_migrate import upgrade
 
     from forms.importer import RowResult
@@ -37,16 +38,11 @@ def run(url: str, args) -> None:
     from portal.models import Application
     from portal.models import ApplicationState
     from portal.models import Backend
-    from portal.models import Organization
-    from portal.models import OrgKind
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         upgrade()
-        org = Organization(kind=OrgKind.GYOSEISHOSHI, name="計測事務所",
-                           registration_number="12345678")
-        db.session.add(org)
-        db.session.flush()
+        org = seed.one_office(db)
         db.session.execute(sa.insert(Application), [
             {"org_id": org.id, "agent_org_id": org.id, "procedure": "keizoku",
              "backend": Backend.MLIT, "payload": {}, "chassis_no": f"OLD-{n:07d}",

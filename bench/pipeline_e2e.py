@@ -18,7 +18,9 @@ does), the simulator under gunicorn (2 sync processes), the portal under gunicor
    procedure is 継続検査, which needs no 電子委任状, so every row is imported ready to send.
 3. 申請データ送信 → 「申請準備完了のすべてを送信」 (one POST); the batch page's progress
    partial is then polled once a second, as the browser does, until every row is final.
-4. Throughput = applications / (upload → last 到達); RSS of every web and worker process
+4. Throughput = applications / (upload → last 到達 at the simulator, by its clock: the
+   issue's measure), and, more cautiously, / (upload → the progress page showing every row
+   final, up to a second of polling later). RSS of every web and worker process
    (work-horses included) is sampled every 0.5 s.
 5. The simulator alone, after the run: 6,000 documents of the procedure signed beforehand,
    posted in batches of 100 from two threads — the most any pipeline could reach on these
@@ -423,7 +425,7 @@ def run(args) -> dict:
                  "redis": [redis_server.proc.pid]}
         cpu_roles = cpu_by_role(roles)
         cpu_start = _cpu_times()
-        started = time.perf_counter()
+        started, started_epoch = time.perf_counter(), time.time()
         imported = import_through_portal(session, base, args.procedure, data)
         import_seconds = time.perf_counter() - started
         if imported["ready"] != args.apps:
@@ -461,6 +463,10 @@ def run(args) -> dict:
         stats = requests.get(f"http://127.0.0.1:{sim_port}/_sim/stats").json()
         sim_alone = simulator_alone(f"http://127.0.0.1:{sim_port}", authorities, args.procedure)
         rate = args.apps / elapsed
+        # The measure ends at the last 到達 at the simulator; the run above ends when
+        # the progress page (polled every second, as a browser would) shows it.
+        to_arrival = stats["last_received_at"] - started_epoch
+        rate_to_arrival = args.apps / to_arrival
         portal_cpu = sum(cpu_roles[r] for r in ("web", "worker", "postgresql", "redis"))
         portal_cores = len(os.sched_getaffinity(0))
         per_core_sign = baseline / min(args.workers, portal_cores)  # loops share the cores
@@ -475,6 +481,9 @@ def run(args) -> dict:
                 "build_validate_sign_per_s": round(full, 1),
                 "ratio_to_build_validate_sign": round(rate / full, 3),
                 "ratio": round(rate / baseline, 3), "done": figure[0] if figure else "",
+                "seconds_to_last_arrival": round(to_arrival, 2),
+                "throughput_to_last_arrival_per_s": round(rate_to_arrival, 1),
+                "ratio_to_last_arrival": round(rate_to_arrival / baseline, 3),
                 "simulator_alone_per_s": round(sim_alone, 1),
                 "simulator_alone_vs_sign_only": round(sim_alone / baseline, 3),
                 "ratio_to_simulator_alone": round(rate / sim_alone, 3),
@@ -517,6 +526,10 @@ def main() -> None:
           f" on the same cores: {result['ratio']:.1%} (target >= 25 %); vs build + XSD + sign "
           f"{result['build_validate_sign_per_s']}/s: {result['ratio_to_build_validate_sign']:.1%}"
           f"; peak RSS {result['peak_rss_mb']} MB (target < 200 MB each)")
+    print(f"import to the last 到達 at the simulator: {result['seconds_to_last_arrival']} s, "
+          f"{result['throughput_to_last_arrival_per_s']}/s: {result['ratio_to_last_arrival']:.1%} "
+          f"of sign-only (the figure above ends when the progress page, polled every second, "
+          f"shows it)")
     print(f"the simulator alone takes {result['simulator_alone_per_s']}/s on these cores "
           f"({result['simulator_alone_vs_sign_only']:.1%} of sign-only): the end-to-end run "
           f"reaches {result['ratio_to_simulator_alone']:.1%} of that ceiling")

@@ -5,10 +5,11 @@
 Runs the measurement kept beside the chaos tests (marked ``bench``, so ``make test`` leaves it
 out): real Redis, PostgreSQL, the simulator as its own process answering after 8 s, and one
 ``ossdesk worker`` with the shipped lease (120 s) and tick (5 s). While its job waits on OSS
-with 20 signed submissions, the worker and its work-horse are SIGKILLed together (a machine
-losing power); a fresh worker starts, as a supervisor would restart it. Reported: the seconds
-until every row was back in play (released by the reaper, or claimed anew). The run fails if
-that took over 300 s, or if any row was not sent exactly once in the end (looked up by key).
+with 20 signed submissions, the worker running it is SIGKILLed (with any work-horse: a
+machine losing power); a fresh worker starts, as a supervisor would restart it. Reported:
+the seconds until every row was back in play (released by the reaper, or claimed anew).
+The run fails if that took over 300 s, or if any row was not sent exactly once in the end
+(looked up by key).
 Needs what ``make test`` installs (redis-server, PostgreSQL); about 2 minutes.
 """
 

@@ -42,6 +42,18 @@ def _users(db, org, names, role):
     return users
 
 
+def one_office(db):
+    """One 行政書士 office, flushed (no users): the owner of a benchmark's applications."""
+    from portal.models import Organization
+    from portal.models import OrgKind
+
+    org = Organization(kind=OrgKind.GYOSEISHOSHI, name="計測事務所",
+                       registration_number="12345678")
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
 def organisations(db):
     """Agents 甲 and 乙, requester 丙 linked to 甲, and their users."""
     from portal.models import AgentRequesterLink

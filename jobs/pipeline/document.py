@@ -81,8 +81,9 @@ def _header(sub, app, org, account, branch, requester) -> oxml.Header:
                        filing_date=now.astimezone(JST).date(), created_at=now, requester=req)
 
 
-def sign(sub, app, filers: Filers) -> None:
-    """Sign ``sub`` for ``app`` and store the result on the row (the caller commits).
+def sign(sub, app, filers: Filers) -> dict:
+    """Sign ``sub`` for ``app``; the columns to store on its row (the caller writes them
+    and commits).
 
     :raises NotSendable: no certificate, account or 軽証明書等管理業者名, or data
         that does not fit the procedure's schema.
@@ -112,9 +113,6 @@ def sign(sub, app, filers: Filers) -> None:
     except (vault.VaultError, ValueError, SignatureError) as exc:
         raise NotSendable(reasons.key_unavailable(cert.role.label), "portal:key") from exc
     filers.used.setdefault(cert.id, (cert, []))[1].append(sub.id)
-    sub.certificate_id = cert.id
-    sub.oss_account_id = account.id
-    sub.secret_version = account.current_secret.version
-    sub.document = signed.data
-    sub.document_digest = signed.digest
-    sub.signed_at = utcnow()
+    return {"certificate_id": cert.id, "oss_account_id": account.id,
+            "secret_version": account.current_secret.version, "document": signed.data,
+            "document_digest": signed.digest, "signed_at": utcnow()}

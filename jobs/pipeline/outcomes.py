@@ -15,14 +15,14 @@
 Writes are compare-and-set too. The rows are locked and read first; a 到達番号 or
 a refusal is written while the row is still open (they are facts, whoever learns
 them), anything else only while the row is still ours (SENDING under our attempt
-number). The updates of a chunk then go out as a few batched statements: the
-submissions, the applications (grouped by the columns they set) and their history
-events, without loading an ORM object per row. Only an arrival found by its key,
-whose OSS status comes with it, goes through the ORM (``record_oss_status``).
+number). The updates of a chunk then go out as a few set-based statements
+(``portal.bulk``): the submissions, the applications (grouped by the columns they
+set) and their history events, without loading an ORM object per row. Only an
+arrival found by its key, whose OSS status comes with it, goes through the ORM
+(``record_oss_status``).
 """
 
 from collections import Counter
-from collections import defaultdict
 from datetime import datetime
 from datetime import timedelta
 
@@ -34,6 +34,7 @@ from jobs.pipeline import settings
 from jobs.pipeline.transport import Outgoing
 from jobs.pipeline.transport import Result
 from oss.errors import OssOutcomeUnknown
+from portal import bulk
 from portal.applications.services import event_values
 from portal.extensions import db
 from portal.models import Application
@@ -160,10 +161,9 @@ class _Plan:
 
     def write(self) -> None:
         connection = db.session.connection()
-        _update_rows(connection, Submission.__table__, self.submission_values)
-        _update_rows(connection, Application.__table__, self.app_values)
-        if self.events:
-            connection.execute(sa.insert(ApplicationEvent.__table__), self.events)
+        bulk.update_rows(connection, Submission.__table__, self.submission_values)
+        bulk.update_rows(connection, Application.__table__, self.app_values)
+        bulk.insert_rows(connection, ApplicationEvent.__table__, self.events)
         if self.found:
             apps = {a.id: a for a in db.session.scalars(
                 sa.select(Application).options(defer(Application.payload))
@@ -171,17 +171,6 @@ class _Plan:
             for row, result in self.found:
                 if row.application_id in apps:  # (deleted meanwhile: nothing to bring up)
                     _arrived_found(row, apps[row.application_id], result, self.now)
-
-
-def _update_rows(connection, table: sa.Table, values_by_id: dict[int, dict]) -> None:
-    """Set each row's values: one executemany UPDATE per set of columns."""
-    groups: dict[tuple, list[dict]] = defaultdict(list)
-    for row_id, values in values_by_id.items():
-        groups[tuple(sorted(values))].append({"b_id": row_id, **values})
-    for columns, params in groups.items():
-        stmt = (table.update().where(table.c.id == sa.bindparam("b_id"))
-                .values({c: sa.bindparam(c, type_=table.c[c].type) for c in columns}))
-        connection.execute(stmt, params)
 
 
 def _arrived_found(row: Outgoing, app: Application, result: Result, now: datetime) -> None:

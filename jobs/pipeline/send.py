@@ -41,6 +41,7 @@ from jobs.pipeline.claim import SENDABLE
 from jobs.pipeline.claim import UNRESOLVED
 from jobs.pipeline.claim import claim
 from jobs.pipeline.claim import still_mine
+from portal import bulk
 from portal.extensions import db
 from portal.models import Application
 from portal.models import Submission
@@ -54,21 +55,23 @@ GONE = "申請データが見つかりません(削除された可能性があ�
 
 def _prepare(ids: list[int], claims: dict[int, int], unresolved: set[int],
              filers: document.Filers) -> list[transport.Outgoing]:
-    """Sign the claimed rows ``ids`` that need it; return what goes to OSS (the caller
-    commits)."""
+    """Sign the claimed rows ``ids`` that need it and store what was signed (one
+    statement); return what goes to OSS (the caller commits)."""
     subs = db.session.scalars(sa.select(Submission).options(undefer(Submission.document))
                               .where(Submission.id.in_(ids)).order_by(Submission.id)).all()
     apps = {a.id: a for a in db.session.scalars(
         sa.select(Application).where(Application.id.in_([s.application_id for s in subs])))}
-    rows = []
+    rows, signed = [], {}
     for sub in subs:
         app = apps.get(sub.application_id)
         resubmit = sub.kind == SubmissionKind.RESUBMIT
+        data = sub.document
         try:
             if app is None:
                 raise document.NotSendable(GONE, "portal")
-            if sub.document is None:
-                document.sign(sub, app, filers)
+            if data is None:
+                signed[sub.id] = document.sign(sub, app, filers)
+                data = signed[sub.id]["document"]
         except document.NotSendable as exc:
             outcomes.failed(sub.id, resubmit, app, exc.reason, exc.code,
                             where=still_mine(sub.id, claims[sub.id]))
@@ -83,8 +86,9 @@ def _prepare(ids: list[int], claims: dict[int, int], unresolved: set[int],
         rows.append(transport.Outgoing(
             id=sub.id, application_id=app.id, attempt=claims[sub.id],
             key=sub.idempotency_key, backend=app.backend.value,
-            resubmit_of=app.arrival_number if resubmit else "", document=sub.document,
+            resubmit_of=app.arrival_number if resubmit else "", document=data,
             unresolved=sub.id in unresolved))
+    bulk.update_rows(db.session.connection(), Submission.__table__, signed)
     filers.audit_use()
     return rows
 

@@ -9,7 +9,9 @@ import os
 from flask import current_app
 
 DEFAULTS: dict[str, object] = {
-    "SUBMIT_CHUNK_SIZE": 500,         # submissions per send job at most (HTTP batches of 100)
+    # Submissions per send job at most: 10 HTTP batches of 100, each at most OSS_TIMEOUT
+    # (10 s), so a job's sending fits its lease (below) even when every call times out.
+    "SUBMIT_CHUNK_SIZE": 1000,
     "SUBMIT_CHUNK_MIN": 25,           # … and at least, when a send is cut into several jobs
     "SUBMIT_JOBS_PER_SEND": 8,        # a send is spread over this many jobs, within those bounds
     "SUBMIT_LEASE_SECONDS": 120,      # a claimed submission belongs to its job this long

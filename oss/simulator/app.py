@@ -80,6 +80,8 @@ class Simulator:
                 "SELECT COALESCE(SUM(n - 1), 0) FROM (SELECT COUNT(*) AS n FROM application "
                 "WHERE resubmission_of IS NULL GROUP BY backend, body_digest HAVING n > 1)"),
             "receipt_lists": one("SELECT COUNT(*) FROM receipt_list"),
+            # When the last application arrived (the simulator's clock, epoch seconds).
+            "last_received_at": one("SELECT MAX(received_at) FROM application"),
         }
 
     def page(self, backend: str | None) -> str:

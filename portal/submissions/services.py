@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
 from portal import audit
+from portal import bulk
 from portal.applications.services import event_values
 from portal.applications.services import filing_branch
 from portal.extensions import db
@@ -159,7 +160,7 @@ def found_nothing(batch: SendBatch) -> bool:
 
 
 def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> None:
-    """One PENDING submission and one history event per application (bulk inserts).
+    """One PENDING submission and one history event per application (``portal.bulk``).
 
     The rows are planned into send jobs here (``job_id``, ``enqueued_at``), so that
     ``enqueue_batch`` only has to enqueue; a job never enqueued is one the outbox
@@ -179,9 +180,9 @@ def _write_rows(batch: SendBatch, user, before: dict, kind: SubmissionKind) -> N
             events.append({**event_values(app_id, f"{kind.value}_requested",
                                           from_state=before[app_id], to_state=S.SENDING,
                                           user=user, batch_id=batch.id), "created_at": now})
-    for table, rows in ((Submission.__table__, subs), (ApplicationEvent.__table__, events)):
-        for part in _chunks(rows, 1000):
-            db.session.execute(table.insert(), part)
+    connection = db.session.connection()
+    bulk.insert_rows(connection, Submission.__table__, subs)
+    bulk.insert_rows(connection, ApplicationEvent.__table__, events)
 
 
 def enqueue_batch(batch_id: int) -> int:

@@ -1,8 +1,9 @@
 """Chaos harness (SECURITY.md R1–R4): real Redis, PostgreSQL, 2 ``ossdesk worker`` processes and
-the simulator as its own process with 5xx and accept-then-timeout faults; work-horses are
-SIGKILLed at random moments, Redis is flushed and restarted, PostgreSQL crashes and comes back,
-and for spells the simulator answers only after 5 s (past the workers' timeout: it files the
-request after the client has given up). Figures are returned for the report.
+the simulator as its own process with 5xx and accept-then-timeout faults; whatever runs a
+job (a work-horse, or a worker running a send job itself) is SIGKILLed at random moments,
+Redis is flushed and restarted, PostgreSQL crashes and comes back, and for spells the
+simulator answers only after 5 s (past the workers' timeout: it files the request after
+the client has given up). Figures are returned for the report.
 """
 
 import json
@@ -24,6 +25,9 @@ from pathlib import Path
 
 import requests
 import sqlalchemy as sa
+from redis import Redis
+from redis.exceptions import RedisError
+from rq import Worker
 
 from jobs.pipeline import breaker
 from portal.config import ROOT
@@ -150,6 +154,17 @@ class Workers:
             if ppid in parents and pgid == pid:
                 found.append(pid)
         return found
+
+    def busy(self, redis_url: str) -> list[int]:
+        """Workers running a job themselves (send jobs run in the worker, not in a horse),
+        as they report it in Redis; none while Redis is down."""
+        alive = {p.pid for p in self.procs if p.poll() is None}
+        try:
+            connection = Redis.from_url(redis_url, socket_timeout=1)
+            return [w.pid for w in Worker.all(connection=connection)
+                    if w.pid in alive and w.get_state() == "busy"]
+        except RedisError:
+            return []
 
     def crash(self) -> None:
         """SIGKILL every worker and work-horse at once, as a machine losing power would."""
@@ -303,11 +318,11 @@ def run(*, total: int, redis: RestartableRedis, workers: Workers, kills: int,
             marks.pop(0)
             _fire(events.pop(0), figures, redis, restart_db, spell)
         if figures.sigkills < kills:
-            horses = workers.horses()
-            if horses and rng.random() < 0.7:
+            running = workers.horses() + workers.busy(redis.url)  # where jobs run now
+            if running and rng.random() < 0.7:
                 time.sleep(rng.uniform(0, 0.05))  # somewhere inside the job
                 try:
-                    os.kill(rng.choice(horses), signal.SIGKILL)
+                    os.kill(rng.choice(running), signal.SIGKILL)
                     figures.sigkills += 1
                 except ProcessLookupError:
                     pass

@@ -104,8 +104,8 @@ def test_chaos_1000_submissions(chaos_rig):
 @pytest.mark.bench  # a time target: run by bench/reaper_r3.py (about 2 minutes), not make test
 def test_a_crashed_send_is_back_in_play_within_five_minutes_on_default_settings(chaos_rig,
                                                                                 pg_app):
-    """SECURITY.md R3, measured: a worker and its work-horse are SIGKILLed while their job waits
-    on OSS with 20 signed submissions; a fresh worker (the supervisor's restart) runs with the
+    """SECURITY.md R3, measured: the worker running a send job (and any work-horse) is
+    SIGKILLed while the job waits on OSS with 20 signed submissions; a fresh worker (the supervisor's restart) runs with the
     shipped lease and tick. Within 5 minutes the reaper has put every row back in play, and the
     rows end sent once each (their outcome looked up by key, never sent blind)."""
     shop, _redis, sim, workers, _pg = chaos_rig(

@@ -347,7 +347,7 @@ def test_a_job_signs_its_next_part_while_the_last_one_is_at_oss(app, office, sim
     def sign(sub, application, filers):
         if sub.id == ids[-1]:
             overlapped.append(posted.wait(10))
-        real_sign(sub, application, filers)
+        return real_sign(sub, application, filers)
 
     def submit_many(self, documents):
         keys = [key for key, _ in documents]

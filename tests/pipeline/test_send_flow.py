@@ -87,7 +87,8 @@ def test_a_send_is_spread_over_several_jobs_within_the_bounds(app):
     from jobs.pipeline.outbox import chunk_size
     from jobs.pipeline.outbox import job_plan
 
-    assert [chunk_size(n) for n in (1, 25, 200, 300, 4000, 10000)] == [25, 25, 25, 38, 500, 500]
+    assert [chunk_size(n) for n in (1, 25, 200, 300, 4000, 10000)] == [
+        25, 25, 25, 38, 500, 1000]
     plan = job_plan(list(range(300)))
     assert [len(ids) for _, ids in plan] == [38] * 7 + [34]
     assert sorted(i for _, ids in plan for i in ids) == list(range(300))
