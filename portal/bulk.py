@@ -12,7 +12,8 @@ without that cost: there the rows go as an executemany.
 
 Both paths give a row the same values: what it names, then the columns' Python
 defaults (insert) or ``onupdate`` values (update) for what it leaves out, each
-converted by the column's own type as SQLAlchemy would.
+converted by the column's own type as SQLAlchemy would. Values are plain values,
+never SQL expressions (``attempts + 1`` is an UPDATE … WHERE of its own).
 """
 
 from collections import defaultdict
