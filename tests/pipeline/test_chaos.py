@@ -105,9 +105,10 @@ def test_chaos_1000_submissions(chaos_rig):
 def test_a_crashed_send_is_back_in_play_within_five_minutes_on_default_settings(chaos_rig,
                                                                                 pg_app):
     """SECURITY.md R3, measured: the worker running a send job (and any work-horse) is
-    SIGKILLed while the job waits on OSS with 20 signed submissions; a fresh worker (the supervisor's restart) runs with the
-    shipped lease and tick. Within 5 minutes the reaper has put every row back in play, and the
-    rows end sent once each (their outcome looked up by key, never sent blind)."""
+    SIGKILLed while the job waits on OSS with 20 signed submissions; a fresh worker (the
+    supervisor's restart) runs with the shipped lease and tick. Within 5 minutes the reaper
+    has put every row back in play, and the rows end sent once each (their outcome looked up
+    by key, never sent blind)."""
     shop, _redis, sim, workers, _pg = chaos_rig(
         faults=["--latency-ms", "8000"], worker_env={"OSSDESK_STATUS_POLL_SECONDS": "3600"},
         workers=1)
