@@ -17,7 +17,8 @@ does), the simulator under gunicorn (2 sync processes), the portal under gunicor
    on the workers and its status partial is polled as the browser does. The default
    procedure is 継続検査, which needs no 電子委任状, so every row is imported ready to send.
 3. 申請データ送信 → 「申請準備完了のすべてを送信」 (one POST); the batch page's progress
-   partial is then polled once a second, as the browser does, until every row is final.
+   partial is then polled once a second (the page itself polls every 2 s) until every row
+   is final.
 4. Throughput = applications / (upload → last 到達 at the simulator, by its clock: the
    issue's measure), and, more cautiously, / (upload → the progress page showing every row
    final, up to a second of polling later). RSS of every web and worker process
@@ -464,7 +465,7 @@ def run(args) -> dict:
         sim_alone = simulator_alone(f"http://127.0.0.1:{sim_port}", authorities, args.procedure)
         rate = args.apps / elapsed
         # The measure ends at the last 到達 at the simulator; the run above ends when
-        # the progress page (polled every second, as a browser would) shows it.
+        # the progress page (polled every second here) shows it.
         to_arrival = stats["last_received_at"] - started_epoch
         rate_to_arrival = args.apps / to_arrival
         portal_cpu = sum(cpu_roles[r] for r in ("web", "worker", "postgresql", "redis"))

@@ -8,7 +8,6 @@ from rq import Worker
 from rq.timeouts import TimerDeathPenalty
 
 from jobs.pipeline.ticker import Ticker
-from jobs.pipeline.warm import before_fork
 from jobs.pipeline.warm import warm
 
 log = logging.getLogger(__name__)
@@ -49,7 +48,6 @@ class AppWorker(AppContextMixin, Worker):
     def execute_job(self, job, queue):
         if job.func_name in IN_PROCESS:
             return SimpleWorker.execute_job(self, job, queue)
-        before_fork(self.flask_app, job)  # what the horse will need, loaded once in the worker
         return super().execute_job(job, queue)
 
     def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:

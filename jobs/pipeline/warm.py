@@ -1,16 +1,14 @@
-"""Warm a worker before it forks work-horses (each job runs in a fresh fork).
+"""Warm a worker before it runs jobs: send jobs in the worker itself, the others in a
+fresh fork (``jobs.worker``).
 
 A work-horse starts as a copy of its worker. Whatever the worker has already
 imported, compiled and cached, every horse gets for free: the pipeline's
 modules, the procedures' XSD schemas, the SQL of the job's reads (compiled
 once, by running them for ids that do not exist). ``gc.freeze()`` then keeps
 the garbage collector of each horse from touching (and so copying) the
-worker's objects.
-
-Before a send job is forked, the worker also opens the signing keys of the
-organisations in it (``before_fork``): a PKCS#12 file costs 40–70 ms to open,
-so each worker opens each certificate once (and audits that once), not every
-horse every time.
+worker's objects. Send jobs run in the worker, so the signing keys they open stay
+in its cache (``portal.certificates.keys``): a PKCS#12 file costs 40–70 ms to
+open, and each worker opens (and audits) each certificate once.
 """
 
 import gc
@@ -56,35 +54,6 @@ def _compile_reads() -> None:
     finally:
         db.session.rollback()
         db.session.remove()
-
-
-def _orgs_of(submission_ids) -> list[int]:
-    from portal.extensions import db
-    from portal.models import Submission
-
-    return list(db.session.scalars(sa.select(Submission.org_id).distinct()
-                                   .where(Submission.id.in_(list(submission_ids)))))
-
-
-def before_fork(app, job) -> None:
-    """Load the signers a send job will use into this worker's key cache (never raises)."""
-    if job.func_name != "jobs.pipeline.send.send_chunk" or not job.args:
-        return
-    from portal.certificates.keys import load_signer
-    from portal.certificates.selection import choose_certificate
-    from portal.extensions import db
-    from portal.models.base import utcnow
-
-    with app.app_context():
-        try:
-            for org_id in _orgs_of(job.args[0]):
-                load_signer(choose_certificate(org_id, utcnow()), purpose="worker key cache")
-            db.session.commit()  # the decryption audit events
-        except Exception:  # the horse finds and reports whatever is wrong
-            log.debug("no signer preloaded for %s", job.id, exc_info=True)
-            db.session.rollback()
-        finally:
-            db.session.remove()
 
 
 def warm(app) -> None:

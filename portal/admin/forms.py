@@ -9,23 +9,18 @@ from wtforms.validators import Regexp
 
 from forms.base import Form
 from forms.base import email_field
-from forms.base import half_width
 from forms.base import phone_field
+from portal.auth.forms import new_login_id_field
 from portal.auth.reauth import login_password_field
 from portal.choices import choices
 from portal.models import Backend
 from portal.models import PaymentMode
-from portal.orgs.rules import LOGIN_ID_FORMAT
-from portal.orgs.rules import LOGIN_ID_RE
 
 REQUIRED = "入力してください。"
-LOGIN_ID = Regexp(LOGIN_ID_RE, message=LOGIN_ID_FORMAT)
 
 
 class UserForm(Form):
-    login_id = StringField("ログインID", [DataRequired(REQUIRED), Length(max=40), LOGIN_ID],
-                           filters=[half_width],
-                           description="半角英数字と . _ - で3〜40文字")
+    login_id = new_login_id_field(description="半角英数字と . _ - で3〜40文字")
     display_name = StringField("氏名", [DataRequired(REQUIRED), Length(max=60)])
     role = SelectField("権限", choices=choices([("staff", "担当者"), ("admin", "管理者")]))
     branch_id = SelectField("拠点", coerce=int)
@@ -91,8 +86,6 @@ class RequesterOnboardForm(Form):
     name = StringField("依頼人の名称", [DataRequired(REQUIRED), Length(max=120)])
     address = StringField("所在地", [Optional(), Length(max=200)])
     phone = phone_field()
-    admin_login_id = StringField("管理者ログインID",
-                                 [DataRequired(REQUIRED), Length(max=40), LOGIN_ID],
-                                 filters=[half_width])
+    admin_login_id = new_login_id_field("管理者ログインID")
     admin_name = StringField("管理者氏名", [DataRequired(REQUIRED), Length(max=60)])
     login_password = login_password_field()

@@ -9,16 +9,13 @@ from wtforms.validators import Regexp
 from forms.base import Form
 from forms.base import count_filter
 from forms.base import email_field
-from forms.base import half_width
 from forms.base import phone_field
+from portal.auth.forms import new_login_id_field
 from portal.auth.reauth import login_password_field
 from portal.choices import choices
 from portal.models import OrgKind
-from portal.orgs.rules import LOGIN_ID_FORMAT
-from portal.orgs.rules import LOGIN_ID_RE
 
 REQUIRED = "入力してください。"
-LOGIN_ID = Regexp(LOGIN_ID_RE, message=LOGIN_ID_FORMAT)
 
 
 class OnboardForm(Form):
@@ -34,9 +31,7 @@ class OnboardForm(Form):
     bank_account_number = StringField("口座番号", [Optional(), Regexp(r"^\d{7}$", message="口座番号は7桁の数字で入力してください。")])
     bank_account_holder = StringField("口座名義", [Optional(), Length(max=120)])
     agent_org_id = SelectField("依頼先の代理人(依頼人の場合)", coerce=int)
-    admin_login_id = StringField("最初の管理者のログインID",
-                                 [DataRequired(REQUIRED), Length(max=40), LOGIN_ID],
-                                 filters=[half_width])
+    admin_login_id = new_login_id_field("最初の管理者のログインID")
     admin_name = StringField("最初の管理者の氏名", [DataRequired(REQUIRED), Length(max=60)])
     login_password = login_password_field()
 

@@ -3,11 +3,23 @@ from wtforms import StringField
 from wtforms.validators import DataRequired
 from wtforms.validators import EqualTo
 from wtforms.validators import Length
+from wtforms.validators import Regexp
 
 from forms.base import Form
 from forms.base import half_width
+from portal.orgs.rules import LOGIN_ID_FORMAT
+from portal.orgs.rules import LOGIN_ID_RE
 
 REQUIRED = "入力してください。"
+
+
+def new_login_id_field(label: str = "ログインID", description: str = "") -> StringField:
+    """The login ID of a user being created: typed full width is made half width, and its
+    form is checked beside the field, before any re-authentication (creating the user
+    checks it again, with its uniqueness: ``portal.orgs.services.check_login_id``)."""
+    return StringField(label, [DataRequired(REQUIRED), Length(max=40),
+                               Regexp(LOGIN_ID_RE, message=LOGIN_ID_FORMAT)],
+                       filters=[half_width], description=description)
 
 
 class LoginForm(Form):

@@ -59,32 +59,6 @@ def test_the_embedded_worker_ticks_sends_and_polls(app, office, sim):
         db.session.rollback()
 
 
-def test_a_worker_opens_each_signing_key_once_for_its_horses(app, office, sim):
-    import sqlalchemy as sa
-    from rq.job import Job
-
-    from jobs.pipeline.send import send_chunk
-    from jobs.pipeline.warm import before_fork
-    from jobs.queue import get_connection
-    from portal.models import AuditEvent
-    from tests.pipeline.office import settle
-
-    point_at(app, sim)
-    shop = office(app)
-    send(shop.staff, shop.ready(2))
-    ids = [s.id for s in submissions()]
-    job = Job.create("jobs.pipeline.send.send_chunk", args=(ids,), connection=get_connection())
-    before_fork(app, job)  # in the worker, before the fork
-    before_fork(app, job)
-    db.session.rollback()  # (SQLite in tests: start from a fresh snapshot)
-    send_chunk(ids)  # what the horse does, with the worker's cache
-    settle(app)
-    actions = db.session.scalars(sa.select(AuditEvent.detail).where(
-        AuditEvent.action == "certificate_decrypted")).all()
-    assert [a["purpose"] for a in actions] == ["worker key cache"]
-    assert {s.state for s in submissions()} == {SubmissionState.SENT}
-
-
 def test_the_worker_warm_up_compiles_the_jobs_statements(app, caplog):
     import gc
 

@@ -5,6 +5,7 @@ import os
 from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
 from rq import Worker
 
 from jobs import runs
@@ -12,6 +13,7 @@ from jobs.queue import get_connection
 from jobs.worker import IN_PROCESS
 from jobs.worker import AppWorker
 from portal.extensions import db
+from portal.models import AuditEvent
 from portal.models import JobRun
 from portal.models import JobStatus
 from portal.models import SubmissionState
@@ -22,6 +24,7 @@ from tests.pipeline.office import submissions
 
 @pytest.mark.redis
 def test_send_jobs_run_in_the_worker_and_other_jobs_in_a_fork(pg_app, office, sim, monkeypatch):
+    """…and so the worker opens (and audits) the office's signing key once for all of them."""
     point_at(pg_app, sim)
     shop = office(pg_app)
     pg_app.config["SUBMIT_CHUNK_SIZE"] = 3  # a send of 7: three jobs
@@ -50,6 +53,9 @@ def test_send_jobs_run_in_the_worker_and_other_jobs_in_a_fork(pg_app, office, si
     assert {s.state for s in submissions()} == {SubmissionState.SENT}
     db.session.rollback()
     assert db.session.get(JobRun, check.id).status == JobStatus.FINISHED  # in its horse
+    opened = db.session.scalars(sa.select(AuditEvent.detail).where(
+        AuditEvent.action == "certificate_decrypted")).all()
+    assert len(opened) == 1 and opened[0]["purpose"].startswith("submission:")
 
 
 def test_an_in_process_job_keeps_the_worker_alive_for_its_whole_timeout():
