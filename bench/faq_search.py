@@ -12,12 +12,11 @@ then times a fixed mix of queries (seeded, so runs are comparable). Query
 terms are the domain terms, which sit at log-uniform frequency ranks; the
 report prints how many rows the queries match.
 
-* ``index``: the SQL that ``faq.search.ranked`` sends for the first page of
-  20 ranked ids and the total: the head of the ranked matches through the
-  index (FTS5 trigram or grams tables / GIN over ``faq_grams``), plus the
-  count when the head is full (``faq.search.HEAD`` matches or more);
-* ``LIKE``: the same statements answered by a ``LIKE`` scan of the folded
-  text (the count too, when its head is full);
+* ``index``: the statement that ``faq.search.ranked`` sends for the first
+  page: 20 ranked ids with the number of matches, the candidates read through
+  the index (FTS5 trigram or grams tables / GIN over ``faq_grams``);
+* ``LIKE``: the same statement with its candidates found by a ``LIKE`` scan
+  of the folded text;
 * ``full``: the whole ``search`` call (SQL, loading the page, highlighting).
 
 Both paths run the same queries after a warm-up pass of every query through
@@ -177,36 +176,29 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 def compile_page(db, search, parsed, use_index: bool):
-    """The statements ``search.ranked`` sends for the first page, compiled: the head of
-    the ranked matches, and the count (run only when the head is full)."""
-    stmts = search.statements(search.FAQ, parsed, use_index=use_index)
-    compiled = []
-    for stmt in (stmts.head(), stmts.count):
-        done = stmt.compile(db.session.connection())
-        params = (done.params if done.positiontup is None
-                  else tuple(done.params[name] for name in done.positiontup))
-        compiled.append((str(done), params))
+    """The statement ``search.ranked`` sends for the first page, compiled."""
+    done = search.statements(search.FAQ, parsed, use_index=use_index).page().compile(
+        db.session.connection())
+    params = (done.params if done.positiontup is None
+              else tuple(done.params[name] for name in done.positiontup))
     db.session.rollback()
-    return compiled
+    return str(done), params
 
 
-def time_driver(db, statements) -> float:
+def time_driver(db, statement) -> float:
     """Time what ``search.ranked`` sends for the first page, on the database driver of the
-    connection it sends them on (``faq.search_engine``: on PostgreSQL, in autocommit,
-    prepared with a generic plan): the head, then the count when the head is full; the
-    connection (and on SQLite its transaction) opened beforehand."""
+    connection it sends it on (``faq.search_engine``: on PostgreSQL, in autocommit,
+    prepared with a generic plan); the connection (and on SQLite its transaction) opened
+    beforehand."""
     from faq import search_engine
-    from faq.search import HEAD
 
-    (head_sql, head_params), (count_sql, count_params) = statements
+    sql, params = statement
     cursor = search_engine.connection().connection.dbapi_connection.cursor()
     cursor.execute("SELECT 1")  # SQLite: the session's transaction begins here
     cursor.fetchall()
     start = time.perf_counter()
-    cursor.execute(head_sql, head_params)
-    if len(cursor.fetchall()) >= HEAD:
-        cursor.execute(count_sql, count_params)
-        cursor.fetchall()
+    cursor.execute(sql, params)
+    cursor.fetchall()
     elapsed = (time.perf_counter() - start) * 1000
     cursor.close()
     db.session.rollback()
@@ -236,7 +228,7 @@ def check_baseline_scans(db, search, parsed) -> None:
     """The LIKE baseline must be a scan: no index may serve it."""
     if db.engine.dialect.name != "postgresql":
         return
-    stmt = search.statements(search.FAQ, parsed, use_index=False).head()
+    stmt = search.statements(search.FAQ, parsed, use_index=False).page()
     compiled = stmt.compile(db.engine, compile_kwargs={"literal_binds": True})
     plan = "\n".join(db.session.execute(sa.text("EXPLAIN " + str(compiled))).scalars())
     db.session.rollback()
@@ -313,9 +305,9 @@ def report(kinds: list[str], samples, matches, args) -> None:
     order = "query by query" if args.interleave else "in blocks of all queries"
     print(f"{args.queries} queries x {args.rounds} rounds, index and LIKE alternating {order}; "
           "every page and total identical on both paths. A query's time is its median over "
-          "the rounds; percentiles are over queries. Driver: the statements of the first page "
-          "(head of the ranked matches; the count only when the head is full), compiled "
-          "beforehand, executed and fetched on the database driver; via SQLAlchemy: "
+          "the rounds; percentiles are over queries. Driver: the statement of the first page "
+          "(20 ranked ids with the number of matches), compiled beforehand, executed and "
+          "fetched on the database driver; via SQLAlchemy: "
           "search.ranked() (session.execute of the built statement); full: search.search()")
     print(f"{'':<10} {'':>5} {'---------------------- driver (ms) ------------------------':>59}"
           f" {'---- via SQLAlchemy (ms) ---':>28}")

@@ -65,7 +65,7 @@ def notices_context(args) -> dict:
                                        per_page=PER_PAGE)
         return ctx
     query = (sa.select(Notice).where(search.notice_visible(utcnow()))
-             .order_by(*search.NOTICES.order()))
+             .order_by(*search.NOTICES.order_by()))
     if kind:
         query = query.where(Notice.kind == NoticeKind(kind))
     ctx["listing"] = db.paginate(query, page=_page(args), per_page=PER_PAGE, error_out=False)

@@ -23,6 +23,11 @@ Both engines rank the matches alike, in SQL: a title hit weighs
 bm25 was not used: it normalises by the length of the whole row, so a long
 answer demotes its own title hit, and it cost more than this count.
 
+Where the index only narrows (a long term looked up by its pairs), a
+candidate is kept when the term occurs in its text: the occurrence count
+the score needs anyway decides (``Match.confirm``), so the text is read
+once, not once to check and again to count.
+
 ``use_index=False`` answers the same query with a ``LIKE`` scan of the
 folded text (the benchmark's baseline).
 """
@@ -103,13 +108,32 @@ octets = _dialect_function("octets", "Length in bytes (constant time, unlike cha
                            "length(CAST({} AS BLOB))", "octet_length({})")
 
 
+def _written(text: str, type_) -> sa.ColumnElement:
+    """A constant of the statement's own, written into its text instead of bound."""
+    return sa.literal_column(text, type_)
+
+
+ZERO = _written("0", sa.Integer())
+EMPTY = _written("''", sa.Text())
+WEIGHT = _written(str(int(TITLE_WEIGHT)), sa.Integer())
+
+
 @dataclass
 class Match:
-    """FROM clause, WHERE clauses and score (higher is better) selecting matching rows."""
+    """The candidate rows of a search, and how they are kept and scored.
+
+    ``selectable`` and ``conditions`` select the candidates (through the index, or by a
+    scan). ``title`` scores a candidate's title hits; ``occurrences`` counts, per term
+    group, how often its members occur in the text. A candidate is a match when every
+    group listed in ``confirm`` occurs in its text (the index found the group's grams,
+    not necessarily side by side); its score is the title score plus the counts.
+    """
 
     selectable: object
     conditions: list
-    score: object
+    title: object
+    occurrences: list
+    confirm: tuple[int, ...] = ()
 
 
 def _like(alt: str) -> str:
@@ -120,26 +144,41 @@ def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _contains(column, alt: str):
+def _contains(column, alt: str, dialect: str):
+    """``column LIKE '%alt%'``. PostgreSQL's escape character is the backslash already;
+    spelt out, the ``ESCAPE`` clause would be applied to the pattern again on every row
+    of a generic plan."""
+    if dialect == "postgresql":
+        return column.like(_like(alt))
     return column.like(_like(alt), escape="\\")
 
 
-def occurrence_score(model, groups):
-    """Relevance: a title hit weighs ``TITLE_WEIGHT`` occurrences in the text."""
-    title, text = model.search_title, model.search_text
-    parts = []
-    for alts in groups:
-        for alt in alts:
-            in_title = sa.case((position(title, alt) > 0, TITLE_WEIGHT), else_=0)
-            removed = octets(sa.func.replace(text, alt, ""))
-            parts.append(in_title + (octets(text) - removed) // len(alt.encode()))
-    return sum(parts[1:], parts[0])
+def title_score(model, groups):
+    """A title hit of any member weighs ``TITLE_WEIGHT`` occurrences in the text."""
+    hits = [sa.case((position(model.search_title, alt) > ZERO, WEIGHT), else_=ZERO)
+            for alts in groups for alt in alts]
+    return sum(hits[1:], hits[0])
 
 
-def like_scan(model, groups) -> Match:
+def occurrences(model, alts):
+    """How often the members of a group occur in the folded text, together: the bytes
+    that removing each takes away, over its length."""
+    text = model.search_text
+    counts = [(octets(text) - octets(sa.func.replace(text, alt, EMPTY))) // len(alt.encode())
+              for alt in alts]
+    return sum(counts[1:], counts[0])
+
+
+def _scored(model, groups, selectable, conditions, confirm=()) -> Match:
+    return Match(selectable, conditions, title_score(model, groups),
+                 [occurrences(model, alts) for alts in groups], tuple(confirm))
+
+
+def like_scan(model, groups, dialect: str) -> Match:
     """Every group by ``LIKE`` on the folded text: no index can serve it."""
-    conditions = [sa.or_(*(_contains(model.search_text, a) for a in alts)) for alts in groups]
-    return Match(model.__table__, conditions, occurrence_score(model, groups))
+    conditions = [sa.or_(*(_contains(model.search_text, a, dialect) for a in alts))
+                  for alts in groups]
+    return _scored(model, groups, model.__table__, conditions)
 
 
 def _gram_query(alt: str) -> str:
@@ -148,40 +187,44 @@ def _gram_query(alt: str) -> str:
     return "(" + " AND ".join(_fts_string(g) for g in term_grams(alt)) + ")"
 
 
+def _needs_text(alts) -> bool:
+    """A group with a long member: its pairs may lie apart, so the text decides."""
+    return not all(is_short(a) for a in alts)
+
+
 def sqlite_fts(model, table: str, groups) -> Match:
-    """Trigram phrases for long groups, grams for short and mixed ones, joined by rowid."""
+    """Trigram phrases for long groups, grams for short and mixed ones, joined by rowid;
+    a mixed group is confirmed against the text."""
     trigram: list[str] = []
     gram: list[str] = []
-    conditions: list = []
-    for alts in groups:
+    confirm: list[int] = []
+    for number, alts in enumerate(groups):
         if not any(is_short(a) for a in alts):
             trigram.append("(" + " OR ".join(_fts_string(a) for a in alts) + ")")
             continue
         gram.append("(" + " OR ".join(_gram_query(a) for a in alts) + ")")
-        if not all(is_short(a) for a in alts):  # the pairs of a long member may lie apart
-            conditions.append(sa.or_(*(position(model.search_text, a) > 0 for a in alts)))
+        if _needs_text(alts):
+            confirm.append(number)
     joined = model.__table__
+    conditions: list = []
     for name, parts in zip(fts_tables(table), (trigram, gram), strict=True):
         if parts:
             fts = sa.table(name, sa.column("rowid"))
             joined = joined.join(fts, fts.c.rowid == model.id)
-            conditions.insert(0, sa.literal_column(name).op("MATCH")(" AND ".join(parts)))
-    return Match(joined, conditions, occurrence_score(model, groups))
+            conditions.append(sa.literal_column(name).op("MATCH")(" AND ".join(parts)))
+    return _scored(model, groups, joined, conditions, confirm)
 
 
 def postgres_grams(model, groups) -> Match:
-    """Each group by the GIN index of grams; a group with a long member is then checked
-    against the text (apart from the index condition, so the grams are never recomputed;
-    with ``strpos``, not ``LIKE``, whose selectivity estimate doubled the planning time)."""
+    """Each group by the GIN index of grams (the grams never recomputed: the index
+    condition is the only place they appear); a group with a long member is confirmed
+    against the text."""
     indexed = sa.func.faq_grams(model.search_text)
-    conditions = []
-    for alts in groups:
-        conditions.append(sa.or_(*(
-            indexed.op("@>", is_comparison=True)(sa.literal(term_grams(alt), ARRAY(sa.Text)))
-            for alt in alts)))
-        if not all(is_short(a) for a in alts):
-            conditions.append(sa.or_(*(position(model.search_text, a) > 0 for a in alts)))
-    return Match(model.__table__, conditions, occurrence_score(model, groups))
+    conditions = [sa.or_(*(
+        indexed.op("@>", is_comparison=True)(sa.literal(term_grams(alt), ARRAY(sa.Text)))
+        for alt in alts)) for alts in groups]
+    confirm = [number for number, alts in enumerate(groups) if _needs_text(alts)]
+    return _scored(model, groups, model.__table__, conditions, confirm)
 
 
 def essential(alts: tuple[str, ...]) -> tuple[str, ...]:
@@ -194,7 +237,7 @@ def match(model, table: str, groups, dialect: str, use_index: bool) -> Match:
     """The matching rows of ``model`` for the term ``groups`` on ``dialect``."""
     groups = [essential(alts) for alts in groups]
     if not use_index:
-        return like_scan(model, groups)
+        return like_scan(model, groups, dialect)
     if dialect == "sqlite":
         return sqlite_fts(model, table, groups)
     return postgres_grams(model, groups)

@@ -1,9 +1,8 @@
 """One search over FAQ entries and notices, backed by the database's index.
 
-Matching and ranking happen in SQL (``faq.index``): one statement returns
-the best matches' ids with their scores (and so, for all but broad terms, the
-number of matches). Only the requested page is loaded, highlighted and cut
-into snippets.
+Matching and ranking happen in SQL (``faq.index``): one statement returns a
+page of the best matches' ids with their scores, and the number of matches.
+Only that page is loaded, highlighted and cut into snippets.
 """
 
 from collections.abc import Callable
@@ -41,14 +40,21 @@ def notice_visible(now: datetime):
 
 @dataclass(frozen=True)
 class Source:
-    """A searchable table: its name (prefix of its index tables), facet, visibility, order."""
+    """A searchable table: its name (prefix of its index tables), facet, visibility, the
+    order of equal scores (column names, each ascending or not), loader options."""
 
     model: type
     table: str
     facet: Callable
     visible: Callable
-    order: Callable
+    order: tuple[tuple[str, bool], ...]
     options: tuple = ()
+
+    def order_by(self, columns=None) -> list:
+        """The order of equal scores, on the table's columns or on ``columns`` (a CTE's)."""
+        columns = self.model.__table__.c if columns is None else columns
+        return [columns[name] if ascending else columns[name].desc()
+                for name, ascending in self.order]
 
 
 FAQ = Source(
@@ -56,7 +62,7 @@ FAQ = Source(
     table="faq_entry",
     facet=lambda value: FaqEntry.category_id == value,
     visible=lambda now: FaqEntry.published.is_(True),
-    order=lambda: (FaqEntry.sort_order, FaqEntry.id),
+    order=(("sort_order", True), ("id", True)),
     options=(joinedload(FaqEntry.category),),
 )
 NOTICES = Source(
@@ -64,7 +70,7 @@ NOTICES = Source(
     table="notice",
     facet=lambda value: Notice.kind == NoticeKind(value),
     visible=notice_visible,
-    order=lambda: (Notice.publish_from.desc(), Notice.id.desc()),
+    order=(("publish_from", False), ("id", False)),
 )
 
 
@@ -94,62 +100,63 @@ def term_groups(query: Query) -> list[tuple[str, ...]]:
     return [expand(term) for term in query.terms]
 
 
-HEAD = 200
-"""Matches read in one statement. With fewer, the total is their number and the
-match runs once; with more (a broad term), a count statement follows."""
-
-
 @dataclass(frozen=True)
 class Statements:
-    """Every match's id and score, best first (no LIMIT), and the count of matches."""
+    """The matches' ids and scores, best first (no LIMIT), each row with the number of
+    matches; and that number alone (for a page past the last)."""
 
     ranked: sa.Select
     count: sa.Select
 
-    def head(self) -> sa.Select:
-        """The first ``HEAD`` matches: what ``ranked()`` runs for the first pages."""
-        return self.ranked.limit(HEAD)
+    def page(self, page: int = 1, per_page: int = 20) -> sa.Select:
+        """One page of ``ranked``: what ``ranked()`` runs."""
+        return self.ranked.limit(per_page).offset((page - 1) * per_page)
 
 
 def statements(source: Source, query: Query, *, facet=None, include_hidden: bool = False,
                now: datetime | None = None, use_index: bool = True) -> Statements:
-    """Build the SELECT of ranked ids and the count of matches.
+    """Build the SELECT of ranked ids with the number of matches, and the count alone.
 
-    Ranking needs every match scored and sorted anyway; returning the total
-    alongside (a count subquery, or a window count) ran the match a second
-    time or cost another pass, which was a third of a typical query.
+    The candidates are read once, into a materialised CTE with their score parts;
+    the page and the total are both taken from it. Counting in a statement of its
+    own read every candidate a second time, a third of a broad search; a window
+    count over the candidates cost more than that.
     """
+    model = source.model
     dialect = db.session.get_bind().dialect.name
-    found = index.match(source.model, source.table, term_groups(query), dialect, use_index)
+    found = index.match(model, source.table, term_groups(query), dialect, use_index)
     conditions = list(found.conditions)
     if facet is not None:
         conditions.append(source.facet(facet))
     if not include_hidden:
         conditions.append(source.visible(now or utcnow()))
-    count = sa.select(sa.func.count()).select_from(found.selectable).where(*conditions)
-    score = found.score.label("score")
-    rows = (sa.select(source.model.id, score).select_from(found.selectable).where(*conditions)
-            .order_by(score.desc(), *source.order()))
-    return Statements(rows, count)
+    order = [name for name, _ in source.order if name != "id"]
+    candidates = (
+        sa.select(model.id, *(getattr(model, name) for name in order),
+                  found.title.label("title_score"),
+                  *(count.label(f"in_text_{n}") for n, count in enumerate(found.occurrences)))
+        .select_from(found.selectable).where(*conditions)
+        .cte("candidates").prefix_with("MATERIALIZED"))
+    columns = candidates.c
+    matched = [columns[f"in_text_{n}"] > index.ZERO for n in found.confirm]
+    score = sum((columns[f"in_text_{n}"] for n in range(len(found.occurrences))),
+                columns.title_score).label("score")
+    count = sa.select(sa.func.count()).select_from(candidates).where(*matched)
+    ranked = (sa.select(columns.id, score, count.scalar_subquery().label("total"))
+              .where(*matched).order_by(score.desc(), *source.order_by(columns)))
+    return Statements(ranked, count)
 
 
 def ranked(stmts: Statements, page: int, per_page: int = 20
            ) -> tuple[list[tuple[int, float]], int]:
-    """One page of (id, score), best first, and the number of matches.
-
-    A page within the first ``HEAD`` matches is cut from them; the count runs
-    only when there are ``HEAD`` or more. A deeper page is read by OFFSET. The
-    statements run on the search connection (``faq.search_engine``).
-    """
-    start = (page - 1) * per_page
-    run = search_engine.execute
-    if start + per_page <= HEAD:
-        rows = run(stmts.head()).all()
-        total = len(rows) if len(rows) < HEAD else run(stmts.count).scalar_one()
-        rows = rows[start:start + per_page]
+    """One page of (id, score), best first, and the number of matches: one statement,
+    on the search connection (``faq.search_engine``); the count runs alone only for a
+    page past the last."""
+    rows = search_engine.execute(stmts.page(page, per_page)).all()
+    if rows:
+        total = rows[0].total
     else:
-        rows = run(stmts.ranked.limit(per_page).offset(start)).all()
-        total = run(stmts.count).scalar_one()
+        total = 0 if page == 1 else search_engine.execute(stmts.count).scalar_one()
     return [(row.id, row.score) for row in rows], total
 
 
