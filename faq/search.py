@@ -120,7 +120,7 @@ def statements(source: Source, query: Query, *, facet=None, include_hidden: bool
     The candidates are read once, into a materialised CTE with their score parts;
     the page and the total are both taken from it. Counting in a statement of its
     own read every candidate a second time, a third of a broad search; a window
-    count over the candidates cost more than that.
+    count over the candidates cost more than the CTE.
     """
     model = source.model
     dialect = db.session.get_bind().dialect.name
