@@ -176,15 +176,19 @@ def test_postgres_generic_plan_uses_the_index(pg_app, faq_entries, query):
     stmt = search.statements(search.FAQ, parse_query(query)).page()
     compiled = stmt.compile(dialect=asyncpg.dialect())  # $1, $2 ... placeholders
     conn = search_engine.connection()
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
-    conn.exec_driver_sql(f"PREPARE probe AS {compiled}")
-    values = psycopg.sql.SQL(", ").join(
-        psycopg.sql.Literal(compiled.params[name]) for name in compiled.positiontup)
-    # A utility statement takes no bound parameters: the values are written in as literals.
-    explain = psycopg.sql.SQL("EXPLAIN EXECUTE probe({})").format(values)
-    text = "\n".join(row[0] for row in conn.exec_driver_sql(
-        explain.as_string(conn.connection.dbapi_connection)))
-    conn.exec_driver_sql("DEALLOCATE probe")
+    # The search connection runs in autocommit, where SET LOCAL would do nothing.
+    conn.exec_driver_sql("SET enable_seqscan = off")
+    try:
+        conn.exec_driver_sql(f"PREPARE probe AS {compiled}")
+        values = psycopg.sql.SQL(", ").join(
+            psycopg.sql.Literal(compiled.params[name]) for name in compiled.positiontup)
+        # A utility statement takes no bound parameters: the values are written in as literals.
+        explain = psycopg.sql.SQL("EXPLAIN EXECUTE probe({})").format(values)
+        text = "\n".join(row[0] for row in conn.exec_driver_sql(
+            explain.as_string(conn.connection.dbapi_connection)))
+        conn.exec_driver_sql("DEALLOCATE probe")
+    finally:
+        conn.exec_driver_sql("RESET enable_seqscan")
     assert "$1" in text  # generic: planned without the values
     assert "faq_entry_fts_grams" in text and "Seq Scan" not in text
 
