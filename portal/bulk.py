@@ -110,8 +110,8 @@ def update_rows(connection: sa.Connection, table: sa.Table,
             connection.execute(stmt, [{**{c: row[c] for c in columns}, "b_id": row["id"]}
                                       for row in group])
         return
-    name = connection.dialect.identifier_preparer.quote(table.name)
     quote = connection.dialect.identifier_preparer.quote
+    name = quote(table.name)
     for names, group in _grouped(rows).items():
         names = ("id", *(n for n in names if n != "id"))
         for start in range(0, len(group), CHUNK):
