@@ -29,9 +29,11 @@ seed: migrate
 run: vendor seed
 	exec $(BIN)/ossdesk up
 
-## Install what the tests need (system packages when root) and run every test.
+## Install what the tests need (system packages when root) and run every test,
+## on TEST_WORKERS processes (0: in this process alone).
+TEST_WORKERS ?= 2
 test: vendor test-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 test-deps:
 	@sh scripts/test-deps.sh

@@ -34,6 +34,12 @@ TEST_CONFIG = {
 }
 
 
+def pytest_collection_modifyitems(config, items):
+    """Start the long runs first: under ``make test`` the test workers share them out at
+    the start, and no long run begins last, after the other worker has run dry."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_sessionfinish(session, exitstatus):
     shutil.rmtree(_INSTANCE, ignore_errors=True)
 

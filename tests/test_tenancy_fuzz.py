@@ -6,6 +6,7 @@ organisations by design and are covered by the role tests.)
 
 Hypothesis drives 10,000+ requests per run (``REQUESTS`` below)."""
 
+import pytest
 from hypothesis import HealthCheck
 from hypothesis import settings
 from hypothesis import strategies as st
@@ -33,6 +34,7 @@ FORM = {"active": "0", "name": "乗っ取り", "display_name": "x", "role": "adm
         "address": "", "kei_manager_name": ""}
 
 
+@pytest.mark.slow
 def test_generated_cross_tenant_requests(app, make_org, make_user):
     orgs = [make_org(OrgKind.GYOSEISHOSHI, "第一事務所"),
             make_org(OrgKind.GYOSEISHOSHI_CORP, "第二法人"),

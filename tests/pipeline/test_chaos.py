@@ -81,6 +81,7 @@ def _run(chaos_rig, total: int, kills: int, restarts: int, flushes: int, timeout
     return figures
 
 
+@pytest.mark.slow
 def test_chaos_150_submissions(chaos_rig):
     figures = _run(chaos_rig, 150, kills=10, restarts=1, flushes=1, timeout=240,
                    db_restarts=1, slow_spells=1)
