@@ -33,6 +33,11 @@ machine from counting as the query's time; percentiles are over the queries.
 Prints p50/p95 per query class and overall, and the LIKE/index ratios: of
 the medians, of the 95th percentiles and of the summed time. Targets: p95
 under 5 ms, ratio at least 20x.
+
+On PostgreSQL the driver timing also reads the CPU time the server process of
+the search connection spent on the statement (``/proc/<pid>/schedstat``: the
+server runs on this machine), so the report can tell the server's share of
+the wall time from the round trip and the driver's.
 """
 
 import argparse
@@ -185,24 +190,39 @@ def compile_page(db, search, parsed, use_index: bool):
     return str(done), params
 
 
-def time_driver(db, statement) -> float:
+def server_cpu_ns(dbapi_connection) -> int | None:
+    """CPU time so far of the PostgreSQL server process behind ``dbapi_connection``, in
+    ns (``None`` on SQLite, which runs in this process)."""
+    info = getattr(dbapi_connection, "info", None)
+    if info is None or not hasattr(info, "backend_pid"):
+        return None
+    with open(f"/proc/{info.backend_pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
+def time_driver(db, statement) -> tuple[float, float | None]:
     """Time what ``search.ranked`` sends for the first page, on the database driver of the
     connection it sends it on (``faq.search_engine``: on PostgreSQL, in autocommit,
     prepared with a generic plan); the connection (and on SQLite its transaction) opened
-    beforehand."""
+    beforehand. Returns the wall time in ms and, on PostgreSQL, the server's CPU time in
+    ms."""
     from faq import search_engine
 
     sql, params = statement
-    cursor = search_engine.connection().connection.dbapi_connection.cursor()
+    dbapi_connection = search_engine.connection().connection.dbapi_connection
+    cursor = dbapi_connection.cursor()
     cursor.execute("SELECT 1")  # SQLite: the session's transaction begins here
     cursor.fetchall()
+    cpu_before = server_cpu_ns(dbapi_connection)
     start = time.perf_counter()
     cursor.execute(sql, params)
     cursor.fetchall()
     elapsed = (time.perf_counter() - start) * 1000
+    cpu_after = server_cpu_ns(dbapi_connection)
     cursor.close()
     db.session.rollback()
-    return elapsed
+    server = None if cpu_before is None else (cpu_after - cpu_before) / 1e6
+    return elapsed, server
 
 
 def time_sql(db, search, parsed, use_index: bool):
@@ -267,7 +287,8 @@ def run(url: str, label: str, args) -> None:
                 time_sql(db, search, parsed, use_index)
                 time_driver(db, compile_page(db, search, parsed, use_index))
             time_full(db, search, raw)
-        samples: dict[str, list[list[float]]] = {key: [[] for _ in mix] for key in KEYS}
+        samples: dict[str, list[list[float]]] = {
+            key: [[] for _ in mix] for key in KEYS + SERVER_KEYS}
         found: dict[str, list] = {"index": [], "like": []}
         queries = [(n, parsed) for n, (_, _, parsed) in enumerate(mix)]
         for round_no in range(args.rounds):
@@ -291,7 +312,10 @@ def run_path(db, search, queries, use_index: bool, samples, found) -> None:
     path = "index" if use_index else "like"
     compiled = [(n, compile_page(db, search, parsed, use_index)) for n, parsed in queries]
     for n, statements in compiled:
-        samples[path][n].append(time_driver(db, statements))
+        elapsed, server = time_driver(db, statements)
+        samples[path][n].append(elapsed)
+        if server is not None:
+            samples[f"{path} server"][n].append(server)
     for n, parsed in queries:
         elapsed, ids, total = time_sql(db, search, parsed, use_index)
         samples[f"{path} sa"][n].append(elapsed)
@@ -299,6 +323,7 @@ def run_path(db, search, queries, use_index: bool, samples, found) -> None:
 
 
 KEYS = ("index", "like", "index sa", "like sa", "full")
+SERVER_KEYS = ("index server", "like server")
 
 
 def report(kinds: list[str], samples, matches, args) -> None:
@@ -308,7 +333,8 @@ def report(kinds: list[str], samples, matches, args) -> None:
           "the rounds; percentiles are over queries. Driver: the statement of the first page "
           "(20 ranked ids with the number of matches), compiled beforehand, executed and "
           "fetched on the database driver; via SQLAlchemy: "
-          "search.ranked() (session.execute of the built statement); full: search.search()")
+          "search.ranked() (the built statement run on the search connection); full: "
+          "search.search()")
     print(f"{'':<10} {'':>5} {'---------------------- driver (ms) ------------------------':>59}"
           f" {'---- via SQLAlchemy (ms) ---':>28}")
     print(f"{'class':<10} {'n':>5} {'index p50':>9} {'p95':>6} {'LIKE p50':>9} {'p95':>6} "
@@ -336,6 +362,12 @@ def report(kinds: list[str], samples, matches, args) -> None:
         print(f"targets, {label}: index p95 {p95:.2f} ms (< 5 ms: "
               f"{'met' if p95 < 5 else 'MISSED'}), LIKE/index ratio of medians {ratio:.1f}x "
               f"(>= 20x: {'met' if ratio >= 20 else 'MISSED'})")
+    if samples["index server"][0]:
+        index, like = ([statistics.median(runs) for runs in samples[key]] for key in SERVER_KEYS)
+        print(f"server CPU (driver): index p50 {percentile(index, 50) * 1000:.0f} us, "
+              f"p95 {percentile(index, 95) * 1000:.0f} us; LIKE p50 "
+              f"{percentile(like, 50) * 1000:.0f} us; ratio of medians "
+              f"{percentile(like, 50) / percentile(index, 50):.1f}x")
     print(f"matches per query: median {statistics.median(matches):.0f}, "
           f"p95 {percentile(matches, 95):.0f}, max {max(matches)}")
 

@@ -152,11 +152,11 @@ def ranked(stmts: Statements, page: int, per_page: int = 20
     """One page of (id, score), best first, and the number of matches: one statement,
     on the search connection (``faq.search_engine``); the count runs alone only for a
     page past the last."""
-    rows = search_engine.execute(stmts.page(page, per_page)).all()
+    rows = search_engine.rows(stmts.page(page, per_page))
     if rows:
         total = rows[0].total
     else:
-        total = 0 if page == 1 else search_engine.execute(stmts.count).scalar_one()
+        total = 0 if page == 1 else search_engine.rows(stmts.count)[0][0]
     return [(row.id, row.score) for row in rows], total
 
 

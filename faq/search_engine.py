@@ -10,9 +10,12 @@ planning was a third of a typical search. The setting stays on these
 connections: the rest of the application keeps PostgreSQL's default, where a
 plan fitted to the values can matter (申請データ検索 over 100,000 rows).
 
-They run in autocommit: psycopg forgets every prepared statement when a
-transaction rolls back (as each request's session does at its end), and a
-search only reads.
+They run in autocommit, outside the request's session: psycopg forgets every
+prepared statement when a transaction rolls back (as each request's session
+does at its end), and a search only reads. They are not pinged before use (a
+round trip, a third of a typical search's own time): a connection that the
+server has dropped (a restart) fails the search, the pool discards it with
+every connection opened before it, and the search runs once more on a new one.
 
 They do not prefetch heap pages (``effective_io_concurrency = 0``): the FAQ and
 notice tables are small and stay in shared buffers, where a bitmap scan's
@@ -48,7 +51,6 @@ def bind() -> Engine | None:
             found = _engines[key] = sa.create_engine(
                 engine.url, isolation_level="AUTOCOMMIT", pool_size=2, max_overflow=8,
                 connect_args=connect_args(engine.url))
-            sa.event.listen(found, "checkout", _ping)
     return found
 
 
@@ -61,29 +63,30 @@ def connect_args(url: sa.URL) -> dict:
     return {"options": f"{given} {SESSION_OPTIONS}".strip(), "prepare_threshold": 0}
 
 
-def _ping(dbapi_connection, _record, _proxy) -> None:
-    """Check a pooled connection before use, as ``pool_pre_ping`` would, but unprepared:
-    the dialect's ping is an empty statement, which psycopg prepares (threshold 0), cannot
-    keep, and never deallocates, so each ping would leave one on the server."""
-    try:
-        dbapi_connection.execute("SELECT 1", prepare=False)
-    except dbapi_connection.OperationalError as error:
-        raise sa.exc.DisconnectionError() from error  # the pool opens a new connection
-
-
-def _bind_arguments() -> dict | None:
+def rows(stmt) -> list[sa.Row]:
+    """The rows of a search statement: on PostgreSQL from a search connection, on SQLite
+    from the session's own."""
     engine = bind()
-    return None if engine is None else {"bind": engine}
+    if engine is None:
+        return db.session.execute(stmt).all()
+    try:
+        return _rows(engine, stmt)
+    except sa.exc.DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _rows(engine, stmt)  # the server had dropped that connection: once more
 
 
-def execute(stmt):
-    """Run a search statement in the current session, on the search connection."""
-    return db.session.execute(stmt, bind_arguments=_bind_arguments())
+def _rows(engine: Engine, stmt) -> list[sa.Row]:
+    with engine.connect() as conn:
+        return conn.execute(stmt).all()
 
 
 def connection() -> sa.Connection:
-    """The session's search connection (the benchmark times statements on it)."""
-    return db.session.connection(bind_arguments=_bind_arguments())
+    """A search connection held by the session (tests and the benchmark run statements on
+    it as a search does)."""
+    engine = bind()
+    return db.session.connection(bind_arguments=None if engine is None else {"bind": engine})
 
 
 def dispose() -> None:

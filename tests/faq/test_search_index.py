@@ -156,13 +156,21 @@ def test_postgres_search_connections_keep_statements_across_requests(pg_app, faq
 
 
 @pytest.mark.postgres
-def test_postgres_search_replaces_a_dropped_connection(pg_app, faq_entries):
+def test_postgres_search_replaces_dropped_connections(pg_app, faq_entries):
+    """The server drops every connection (as a restart does): the next search finds its
+    pooled connection gone and runs once more on a new one; the pool replaces the others."""
     expected = found("軽")
-    pid = search_engine.connection().exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    db.session.remove()
-    db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    with search_engine.bind().connect() as one, search_engine.bind().connect() as two:
+        assert one.connection.dbapi_connection is not two.connection.dbapi_connection
+    db.session.remove()  # now two search connections wait in the pool
+    dropped = db.session.execute(sa.text(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     db.session.commit()
+    assert dropped >= 2
     assert found("軽") == expected
+    assert found("軽", use_index=False) == expected
+    assert search_engine.connection().exec_driver_sql("SELECT 1").scalar() == 1
 
 
 @pytest.mark.postgres
