@@ -193,8 +193,8 @@ def compile_page(db, search, parsed, use_index: bool):
 def server_cpu_ns(dbapi_connection) -> int | None:
     """CPU time so far of the PostgreSQL server process behind ``dbapi_connection``, in
     ns (``None`` on SQLite, which runs in this process)."""
-    info = getattr(dbapi_connection, "info", None)
-    if info is None or not hasattr(info, "backend_pid"):
+    info = getattr(dbapi_connection, "info", None)  # psycopg's; sqlite3 has none
+    if info is None:
         return None
     with open(f"/proc/{info.backend_pid}/schedstat") as stat:
         return int(stat.read().split()[0])
