@@ -8,6 +8,7 @@ which one it was.
 """
 
 import hashlib
+import warnings
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -19,6 +20,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 MIN_RSA_BITS = 2048
 _PKCS7_DATA = bytes.fromhex("06092a864886f70d010701")
 _PKCS7_SIGNED = bytes.fromhex("06092a864886f70d010702")
+_BER_FALLBACK = "PKCS#12 bundle could not be parsed as DER"
 
 
 class Pkcs12Error(Exception):
@@ -100,7 +102,11 @@ def open_pkcs12(data: bytes, password: str) -> SigningMaterial:
     loaded = None
     for candidate in candidates:
         try:
-            loaded = pkcs12.load_key_and_certificates(data, candidate)
+            with warnings.catch_warnings():
+                # BER (indefinite lengths, from older exporters) is accepted on purpose;
+                # cryptography warns each time it falls back from DER to it.
+                warnings.filterwarnings("ignore", _BER_FALLBACK, UserWarning)
+                loaded = pkcs12.load_key_and_certificates(data, candidate)
             break
         except ValueError:
             continue

@@ -64,7 +64,10 @@ def make_ca(cn: str, key=None) -> Issued:
 
 def make_leaf(ca: Issued, cn: str = "代理人 太郎", *, days_valid: int = 365,
               starts: datetime | None = None, key=None) -> Issued:
-    key = key or rsa_key()
+    if key is None:
+        key = rsa_key()
+        while key is ca.key:  # the pool repeats: a leaf never shares its CA's key
+            key = rsa_key()
     start = starts or datetime.now(UTC) - timedelta(days=1)
     cert = (x509.CertificateBuilder().subject_name(_name(cn, "テスト行政書士事務所"))
             .issuer_name(ca.cert.subject).public_key(key.public_key())

@@ -30,6 +30,19 @@ def test_opens_a_legacy_encrypted_file(ca):
     assert keystore.open_pkcs12(certs.make_p12(leaf, "pw", legacy=True), "pw").cert == leaf.cert
 
 
+def test_opens_a_ber_encoded_file_without_a_warning(ca):
+    """Older exporters write BER: the outer SEQUENCE with an indefinite length. It opens,
+    and cryptography's DER-to-BER fallback warning stays out of the logs (warnings are
+    errors in the test session)."""
+    leaf = certs.make_leaf(ca)
+    der = certs.make_p12(leaf, "pw")
+    assert der[:2] == b"\x30\x82"  # a definite length in two bytes
+    ber = b"\x30\x80" + der[4:] + b"\x00\x00"
+    assert keystore.open_pkcs12(ber, "pw").cert == leaf.cert
+    with pytest.raises(keystore.WrongPassword):
+        keystore.open_pkcs12(ber, "wrong")
+
+
 def test_wrong_password_is_named_as_such(ca):
     data = certs.make_p12(certs.make_leaf(ca), "Correct-Horse")
     assert keystore.looks_like_pkcs12(data)
