@@ -32,6 +32,15 @@ def rsa_key() -> rsa.RSAPrivateKey:
     return _KEYS[index]
 
 
+def rsa_key_other_than(*keys: rsa.RSAPrivateKey) -> rsa.RSAPrivateKey:
+    """A pool key that is none of ``keys``: the pool repeats, so a test that needs two
+    different keys asks for one this way."""
+    key = rsa_key()
+    while any(key is taken for taken in keys):
+        key = rsa_key()
+    return key
+
+
 def _name(cn: str, org: str = "") -> x509.Name:
     attrs = [x509.NameAttribute(NameOID.COUNTRY_NAME, "JP")]
     if org:
@@ -65,9 +74,7 @@ def make_ca(cn: str, key=None) -> Issued:
 def make_leaf(ca: Issued, cn: str = "代理人 太郎", *, days_valid: int = 365,
               starts: datetime | None = None, key=None) -> Issued:
     if key is None:
-        key = rsa_key()
-        while key is ca.key:  # the pool repeats: a leaf never shares its CA's key
-            key = rsa_key()
+        key = rsa_key_other_than(ca.key)  # a leaf never shares its CA's key
     start = starts or datetime.now(UTC) - timedelta(days=1)
     cert = (x509.CertificateBuilder().subject_name(_name(cn, "テスト行政書士事務所"))
             .issuer_name(ca.cert.subject).public_key(key.public_key())

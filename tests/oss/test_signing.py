@@ -53,8 +53,9 @@ def test_any_tampering_fails(signed, agent_leaf, old, new):
         signing.verify(parse_untrusted(signed.replace(old, new, 1)), agent_leaf.cert)
 
 
-def test_verify_needs_the_signers_certificate(signed, authorities):
-    other = certs.make_leaf(authorities.gyoseishoshi)
+def test_verify_needs_the_signers_certificate(signed, authorities, agent_leaf):
+    other = certs.make_leaf(authorities.gyoseishoshi,
+                            key=certs.rsa_key_other_than(agent_leaf.key))
     with pytest.raises(signing.SignatureError):
         signing.verify(parse_untrusted(signed), other.cert)
 
