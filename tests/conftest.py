@@ -308,3 +308,13 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(scope="session")
 def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "viewport": {"width": 1280, "height": 1024}}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _browser_expectations_wait_for_a_busy_machine():
+    """``make test`` runs two workers, and a browser test may share the two cores with a chaos
+    run: an expectation waits up to 15 s (Playwright's default is 5 s) for the page to show
+    what it must. What it must show is unchanged."""
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=15_000)
