@@ -30,6 +30,13 @@ once, not once to check and again to count.
 
 ``use_index=False`` answers the same query with a ``LIKE`` scan of the
 folded text (the benchmark's baseline).
+
+A statement depends on the query's *shape* alone (``shape``: how many groups,
+how many members each, which are short); the members themselves are bound
+parameters (``Member``), whose values ``values`` gives. So ``faq.search``
+builds the statement of a shape once and runs it with each query's values:
+building and keying a statement of this size took SQLAlchemy longer than the
+database took to answer it.
 """
 
 from dataclasses import dataclass
@@ -118,6 +125,55 @@ EMPTY = _written("''", sa.Text())
 WEIGHT = _written(str(int(TITLE_WEIGHT)), sa.Integer())
 
 
+Shape = tuple[tuple[bool, ...], ...]
+"""Per term group, per member: whether the member is short."""
+
+
+def group_shape(alts) -> tuple[bool, ...]:
+    return tuple(is_short(alt) for alt in alts)
+
+
+def shape(groups) -> Shape:
+    """The shape of ``groups``: what their statement depends on."""
+    return tuple(group_shape(alts) for alts in groups)
+
+
+@dataclass(frozen=True)
+class Member:
+    """The parameters of one group member in a statement, and their values for a term."""
+
+    key: str
+
+    @property
+    def text(self):
+        return sa.bindparam(self.key, type_=sa.String())
+
+    @property
+    def octets(self):
+        return sa.bindparam(f"{self.key}_octets", type_=sa.Integer())
+
+    @property
+    def pattern(self):
+        return sa.bindparam(f"{self.key}_like", type_=sa.String())
+
+    @property
+    def grams(self):
+        return sa.bindparam(f"{self.key}_grams", type_=ARRAY(sa.Text))
+
+    def values(self, alt: str, dialect: str, use_index: bool) -> dict:
+        found = {self.key: alt, f"{self.key}_octets": len(alt.encode())}
+        if not use_index:
+            found[f"{self.key}_like"] = _like(alt)
+        elif dialect == "postgresql":
+            found[f"{self.key}_grams"] = term_grams(alt)
+        return found
+
+
+def members(groups_shape: Shape) -> list[list[Member]]:
+    return [[Member(f"g{g}m{m}") for m in range(len(group))]
+            for g, group in enumerate(groups_shape)]
+
+
 @dataclass
 class Match:
     """The candidate rows of a search, and how they are kept and scored.
@@ -144,40 +200,41 @@ def _fts_string(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def _contains(column, alt: str, dialect: str):
-    """``column LIKE '%alt%'``. PostgreSQL's escape character is the backslash already;
+def _contains(column, pattern, dialect: str):
+    """``column LIKE pattern``. PostgreSQL's escape character is the backslash already;
     spelt out, the ``ESCAPE`` clause would be applied to the pattern again on every row
     of a generic plan."""
     if dialect == "postgresql":
-        return column.like(_like(alt))
-    return column.like(_like(alt), escape="\\")
+        return column.like(pattern)
+    return column.like(pattern, escape="\\")
 
 
-def title_score(model, groups):
+def title_score(model, groups: list[list[Member]]):
     """A title hit of any member weighs ``TITLE_WEIGHT`` occurrences in the text."""
-    hits = [sa.case((position(model.search_title, alt) > ZERO, WEIGHT), else_=ZERO)
-            for alts in groups for alt in alts]
+    hits = [sa.case((position(model.search_title, member.text) > ZERO, WEIGHT), else_=ZERO)
+            for group in groups for member in group]
     return sum(hits[1:], hits[0])
 
 
-def occurrences(model, alts):
+def occurrences(model, group: list[Member]):
     """How often the members of a group occur in the folded text, together: the bytes
     that removing each takes away, over its length."""
     text = model.search_text
-    counts = [(octets(text) - octets(sa.func.replace(text, alt, EMPTY))) // len(alt.encode())
-              for alt in alts]
+    counts = [(octets(text) - octets(sa.func.replace(text, member.text, EMPTY))) // member.octets
+              for member in group]
     return sum(counts[1:], counts[0])
 
 
 def _scored(model, groups, selectable, conditions, confirm=()) -> Match:
     return Match(selectable, conditions, title_score(model, groups),
-                 [occurrences(model, alts) for alts in groups], tuple(confirm))
+                 [occurrences(model, group) for group in groups], tuple(confirm))
 
 
-def like_scan(model, groups, dialect: str) -> Match:
+def like_scan(model, groups_shape: Shape, dialect: str) -> Match:
     """Every group by ``LIKE`` on the folded text: no index can serve it."""
-    conditions = [sa.or_(*(_contains(model.search_text, a, dialect) for a in alts))
-                  for alts in groups]
+    groups = members(groups_shape)
+    conditions = [sa.or_(*(_contains(model.search_text, member.pattern, dialect)
+                           for member in group)) for group in groups]
     return _scored(model, groups, model.__table__, conditions)
 
 
@@ -187,43 +244,62 @@ def _gram_query(alt: str) -> str:
     return "(" + " AND ".join(_fts_string(g) for g in term_grams(alt)) + ")"
 
 
-def _needs_text(alts) -> bool:
+def _needs_text(group_shape: tuple[bool, ...]) -> bool:
     """A group with a long member: its pairs may lie apart, so the text decides."""
-    return not all(is_short(a) for a in alts)
+    return not all(group_shape)
 
 
-def sqlite_fts(model, table: str, groups) -> Match:
+def _by_trigrams(group_shape: tuple[bool, ...]) -> bool:
+    """SQLite: a group of long members only is answered by the trigram table."""
+    return not any(group_shape)
+
+
+TRIGRAM_MATCH, GRAM_MATCH = "trigram_match", "gram_match"
+
+
+def sqlite_fts(model, table: str, groups_shape: Shape) -> Match:
     """Trigram phrases for long groups, grams for short and mixed ones, joined by rowid;
-    a mixed group is confirmed against the text."""
-    trigram: list[str] = []
-    gram: list[str] = []
-    confirm: list[int] = []
-    for number, alts in enumerate(groups):
-        if not any(is_short(a) for a in alts):
-            trigram.append("(" + " OR ".join(_fts_string(a) for a in alts) + ")")
-            continue
-        gram.append("(" + " OR ".join(_gram_query(a) for a in alts) + ")")
-        if _needs_text(alts):
-            confirm.append(number)
+    a mixed group is confirmed against the text. Each FTS5 table gets one MATCH string
+    (``sqlite_match_values``)."""
+    routes = [_by_trigrams(group) for group in groups_shape]
+    confirm = [n for n, group in enumerate(groups_shape) if not routes[n] and _needs_text(group)]
     joined = model.__table__
     conditions: list = []
-    for name, parts in zip(fts_tables(table), (trigram, gram), strict=True):
-        if parts:
+    for name, key, used in zip(fts_tables(table), (TRIGRAM_MATCH, GRAM_MATCH),
+                               (any(routes), not all(routes)), strict=True):
+        if used:
             fts = sa.table(name, sa.column("rowid"))
             joined = joined.join(fts, fts.c.rowid == model.id)
-            conditions.append(sa.literal_column(name).op("MATCH")(" AND ".join(parts)))
-    return _scored(model, groups, joined, conditions, confirm)
+            conditions.append(sa.literal_column(name).op("MATCH")(
+                sa.bindparam(key, type_=sa.String())))
+    return _scored(model, members(groups_shape), joined, conditions, confirm)
 
 
-def postgres_grams(model, groups) -> Match:
+def sqlite_match_values(groups) -> dict:
+    """The MATCH strings of ``sqlite_fts`` for ``groups``."""
+    trigram: list[str] = []
+    gram: list[str] = []
+    for alts in groups:
+        if _by_trigrams(group_shape(alts)):
+            trigram.append("(" + " OR ".join(_fts_string(a) for a in alts) + ")")
+        else:
+            gram.append("(" + " OR ".join(_gram_query(a) for a in alts) + ")")
+    found = {}
+    for key, parts in ((TRIGRAM_MATCH, trigram), (GRAM_MATCH, gram)):
+        if parts:
+            found[key] = " AND ".join(parts)
+    return found
+
+
+def postgres_grams(model, groups_shape: Shape) -> Match:
     """Each group by the GIN index of grams (the grams never recomputed: the index
     condition is the only place they appear); a group with a long member is confirmed
     against the text."""
+    groups = members(groups_shape)
     indexed = sa.func.faq_grams(model.search_text)
-    conditions = [sa.or_(*(
-        indexed.op("@>", is_comparison=True)(sa.literal(term_grams(alt), ARRAY(sa.Text)))
-        for alt in alts)) for alts in groups]
-    confirm = [number for number, alts in enumerate(groups) if _needs_text(alts)]
+    conditions = [sa.or_(*(indexed.op("@>", is_comparison=True)(member.grams)
+                           for member in group)) for group in groups]
+    confirm = [n for n, group in enumerate(groups_shape) if _needs_text(group)]
     return _scored(model, groups, model.__table__, conditions, confirm)
 
 
@@ -233,11 +309,22 @@ def essential(alts: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(a for a in alts if not any(b != a and b in a for b in alts))
 
 
-def match(model, table: str, groups, dialect: str, use_index: bool) -> Match:
-    """The matching rows of ``model`` for the term ``groups`` on ``dialect``."""
-    groups = [essential(alts) for alts in groups]
+def match(model, table: str, groups_shape: Shape, dialect: str, use_index: bool) -> Match:
+    """The matching rows of ``model`` for term groups of ``groups_shape`` (``essential``
+    members only) on ``dialect``, their members bound parameters."""
     if not use_index:
-        return like_scan(model, groups, dialect)
+        return like_scan(model, groups_shape, dialect)
     if dialect == "sqlite":
-        return sqlite_fts(model, table, groups)
-    return postgres_grams(model, groups)
+        return sqlite_fts(model, table, groups_shape)
+    return postgres_grams(model, groups_shape)
+
+
+def values(groups, dialect: str, use_index: bool) -> dict:
+    """The parameter values of ``match`` for ``groups`` (``essential`` members only)."""
+    found: dict = {}
+    for group, alts in zip(members(shape(groups)), groups, strict=True):
+        for member, alt in zip(group, alts, strict=True):
+            found.update(member.values(alt, dialect, use_index))
+    if use_index and dialect == "sqlite":
+        found.update(sqlite_match_values(groups))
+    return found

@@ -3,8 +3,13 @@
 Matching and ranking happen in SQL (``faq.index``): one statement returns a
 page of the best matches' ids with their scores, and the number of matches.
 Only that page is loaded, highlighted and cut into snippets.
+
+The statements of a shape of query (``index.shape``, with the filters used)
+are built once per process and shared by every search of that shape, each
+with its own values: the terms, the filter values, the page.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -40,15 +45,17 @@ def notice_visible(now: datetime):
 
 @dataclass(frozen=True)
 class Source:
-    """A searchable table: its name (prefix of its index tables), facet, visibility, the
-    order of equal scores (column names, each ascending or not), loader options."""
+    """A searchable table: its name (prefix of its index tables), facet column and how a
+    facet value becomes that column's value, visibility, the order of equal scores (column
+    names, each ascending or not), loader options."""
 
     model: type
     table: str
-    facet: Callable
+    facet: str
     visible: Callable
     order: tuple[tuple[str, bool], ...]
     options: tuple = ()
+    facet_value: Callable = lambda value: value  # noqa: E731
 
     def order_by(self, columns=None) -> list:
         """The order of equal scores, on the table's columns or on ``columns`` (a CTE's)."""
@@ -60,7 +67,7 @@ class Source:
 FAQ = Source(
     model=FaqEntry,
     table="faq_entry",
-    facet=lambda value: FaqEntry.category_id == value,
+    facet="category_id",
     visible=lambda now: FaqEntry.published.is_(True),
     order=(("sort_order", True), ("id", True)),
     options=(joinedload(FaqEntry.category),),
@@ -68,10 +75,12 @@ FAQ = Source(
 NOTICES = Source(
     model=Notice,
     table="notice",
-    facet=lambda value: Notice.kind == NoticeKind(value),
+    facet="kind",
     visible=notice_visible,
     order=(("publish_from", False), ("id", False)),
+    facet_value=NoticeKind,
 )
+SOURCES = {source.table: source for source in (FAQ, NOTICES)}
 
 
 @dataclass
@@ -102,34 +111,56 @@ def term_groups(query: Query) -> list[tuple[str, ...]]:
 
 @dataclass(frozen=True)
 class Statements:
-    """The matches' ids and scores, best first (no LIMIT), each row with the number of
-    matches; and that number alone (for a page past the last)."""
+    """The matches' ids and scores, best first, a page at a time, each row with the number
+    of matches; that number alone (for a page past the last); the values of both."""
 
     ranked: sa.Select
     count: sa.Select
+    values: dict
+
+    def page_values(self, page: int = 1, per_page: int = 20) -> dict:
+        return {**self.values, "page_size": per_page, "page_skip": (page - 1) * per_page}
 
     def page(self, page: int = 1, per_page: int = 20) -> sa.Select:
-        """One page of ``ranked``: what ``ranked()`` runs."""
-        return self.ranked.limit(per_page).offset((page - 1) * per_page)
+        """``ranked`` with one page's values bound into it, to compile or run on its own;
+        ``ranked()`` runs the shared statement with the values instead."""
+        return self.ranked.params(self.page_values(page, per_page))
 
 
 def statements(source: Source, query: Query, *, facet=None, include_hidden: bool = False,
                now: datetime | None = None, use_index: bool = True) -> Statements:
-    """Build the SELECT of ranked ids with the number of matches, and the count alone.
+    """The statements of ``query`` (shared by every query of its shape) and its values."""
+    dialect = db.session.get_bind().dialect.name
+    groups = [index.essential(alts) for alts in term_groups(query)]
+    ranked_stmt, count = _built(source.table, index.shape(groups), dialect, use_index,
+                                facet is not None, include_hidden)
+    values = index.values(groups, dialect, use_index)
+    if facet is not None:
+        values["facet"] = source.facet_value(facet)
+    if not include_hidden:
+        values["now"] = now or utcnow()
+    return Statements(ranked_stmt, count, values)
+
+
+@functools.lru_cache(maxsize=512)
+def _built(table: str, shape: index.Shape, dialect: str, use_index: bool, faceted: bool,
+           include_hidden: bool) -> tuple[sa.Select, sa.Select]:
+    """Build the SELECT of one page of ranked ids with the number of matches, and the
+    count alone, for queries of ``shape``.
 
     The candidates are read once, into a materialised CTE with their score parts;
     the page and the total are both taken from it. Counting in a statement of its
     own read every candidate a second time, a third of a broad search; a window
     count over the candidates cost more than the CTE.
     """
+    source = SOURCES[table]
     model = source.model
-    dialect = db.session.get_bind().dialect.name
-    found = index.match(model, source.table, term_groups(query), dialect, use_index)
+    found = index.match(model, table, shape, dialect, use_index)
     conditions = list(found.conditions)
-    if facet is not None:
-        conditions.append(source.facet(facet))
+    if faceted:
+        conditions.append(getattr(model, source.facet) == sa.bindparam("facet"))
     if not include_hidden:
-        conditions.append(source.visible(now or utcnow()))
+        conditions.append(source.visible(sa.bindparam("now")))
     order = [name for name, _ in source.order if name != "id"]
     candidates = (
         sa.select(model.id, *(getattr(model, name) for name in order),
@@ -142,9 +173,11 @@ def statements(source: Source, query: Query, *, facet=None, include_hidden: bool
     score = sum((columns[f"in_text_{n}"] for n in range(len(found.occurrences))),
                 columns.title_score).label("score")
     count = sa.select(sa.func.count()).select_from(candidates).where(*matched)
-    ranked = (sa.select(columns.id, score, count.scalar_subquery().label("total"))
-              .where(*matched).order_by(score.desc(), *source.order_by(columns)))
-    return Statements(ranked, count)
+    ranked_stmt = (sa.select(columns.id, score, count.scalar_subquery().label("total"))
+                   .where(*matched).order_by(score.desc(), *source.order_by(columns))
+                   .limit(sa.bindparam("page_size", type_=sa.Integer()))
+                   .offset(sa.bindparam("page_skip", type_=sa.Integer())))
+    return ranked_stmt, count
 
 
 def ranked(stmts: Statements, page: int, per_page: int = 20
@@ -152,11 +185,11 @@ def ranked(stmts: Statements, page: int, per_page: int = 20
     """One page of (id, score), best first, and the number of matches: one statement,
     on the search connection (``faq.search_engine``); the count runs alone only for a
     page past the last."""
-    rows = search_engine.rows(stmts.page(page, per_page))
+    rows = search_engine.rows(stmts.ranked, stmts.page_values(page, per_page))
     if rows:
         total = rows[0].total
     else:
-        total = 0 if page == 1 else search_engine.rows(stmts.count)[0][0]
+        total = 0 if page == 1 else search_engine.rows(stmts.count, stmts.values)[0][0]
     return [(row.id, row.score) for row in rows], total
 
 

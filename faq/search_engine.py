@@ -63,23 +63,23 @@ def connect_args(url: sa.URL) -> dict:
     return {"options": f"{given} {SESSION_OPTIONS}".strip(), "prepare_threshold": 0}
 
 
-def rows(stmt) -> list[sa.Row]:
-    """The rows of a search statement: on PostgreSQL from a search connection, on SQLite
-    from the session's own."""
+def rows(stmt, values: dict | None = None) -> list[sa.Row]:
+    """The rows of a search statement run with ``values``: on PostgreSQL from a search
+    connection, on SQLite from the session's own."""
     engine = bind()
     if engine is None:
-        return db.session.execute(stmt).all()
+        return db.session.execute(stmt, values).all()
     try:
-        return _rows(engine, stmt)
+        return _rows(engine, stmt, values)
     except sa.exc.DBAPIError as error:
         if not error.connection_invalidated:
             raise
-        return _rows(engine, stmt)  # the server had dropped that connection: once more
+        return _rows(engine, stmt, values)  # the server had dropped that connection: again
 
 
-def _rows(engine: Engine, stmt) -> list[sa.Row]:
+def _rows(engine: Engine, stmt, values: dict | None) -> list[sa.Row]:
     with engine.connect() as conn:
-        return conn.execute(stmt).all()
+        return conn.execute(stmt, values).all()
 
 
 def connection() -> sa.Connection:

@@ -1,5 +1,6 @@
 """The search indexes: short terms indexed, ranking and paging in SQL, counts, sync."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -112,17 +113,18 @@ def _prepared(conn) -> dict[str, tuple[int, int]]:
 def test_postgres_search_keeps_one_generic_plan_per_statement(pg_app, faq_entries):
     """Search statements run on their own connections, prepared on first use with a generic
     plan that the later searches reuse; the application's connections keep the default."""
-    conn = search_engine.connection()
-    assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
-    assert conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() == "0"
+    search_engine.dispose()  # from here on one search connection, which every search reuses
+    with search_engine.bind().connect() as conn:
+        assert conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "force_generic_plan"
+        assert conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() == "0"
     app_conn = db.session.connection()
     assert app_conn.exec_driver_sql("SHOW plan_cache_mode").scalar() == "auto"
     assert app_conn.exec_driver_sql("SHOW effective_io_concurrency").scalar() != "0"
     for query in ("軽", "番号", "手数料", "電子証明書", "車検", "軽 番号"):
         assert found(query) == found(query, use_index=False), query
         found(query)
-    searches = {sql: plans for sql, plans in _prepared(search_engine.connection()).items()
-                if "faq_grams" in sql}
+    with search_engine.bind().connect() as conn:
+        searches = {sql: plans for sql, plans in _prepared(conn).items() if "faq_grams" in sql}
     assert searches
     assert all(custom == 0 and generic >= 1 for generic, custom in searches.values())
     assert any(generic >= 2 for generic, _ in searches.values())
@@ -140,19 +142,20 @@ def test_search_connections_keep_the_server_options_of_the_database_url():
 @pytest.mark.postgres
 def test_postgres_search_connections_keep_statements_across_requests(pg_app, faq_entries):
     """Each request ends its session (a rollback, after which psycopg would forget its
-    prepared statements); the search connections stay prepared, and checking them before
-    use leaves nothing behind on the server."""
+    prepared statements); the search connection stays prepared, and nothing else is left
+    prepared on the server."""
+    search_engine.dispose()  # from here on one search connection, which every search reuses
     for _ in range(12):
         found("軽")
         db.session.remove()
-    conn = search_engine.connection()
-    prepared = conn.exec_driver_sql(
-        "SELECT statement, generic_plans FROM pg_prepared_statements").all()
+    with search_engine.bind().connect() as conn:
+        prepared = conn.exec_driver_sql(
+            "SELECT statement, generic_plans FROM pg_prepared_statements").all()
     statements = [row.statement for row in prepared]
     assert len(statements) == len(set(statements))  # nothing prepared twice
     assert not [sql for sql in statements if not sql.strip(" ;")]  # no empty ping left
     heads = [row.generic_plans for row in prepared if "faq_grams" in row.statement]
-    assert max(heads) >= 6
+    assert heads == [12]
 
 
 @pytest.mark.postgres
@@ -199,6 +202,41 @@ def test_postgres_generic_plan_uses_the_index(pg_app, faq_entries, query):
         conn.exec_driver_sql("RESET enable_seqscan")
     assert "$1" in text  # generic: planned without the values
     assert "faq_entry_fts_grams" in text and "Seq Scan" not in text
+
+
+def test_queries_of_one_shape_share_their_statements_with_values_of_their_own(
+        any_app, faq_entries, make_notice):
+    """A statement is built once per shape of query and filters used; each search binds
+    its own terms, filter values, moment and page."""
+    def shared(source, *queries, **kw):
+        built = [search.statements(source, parse_query(q), **kw) for q in queries]
+        assert len({id(stmts.ranked) for stmts in built}) == 1, queries
+        assert len({id(stmts.count) for stmts in built}) == 1, queries
+
+    shared(search.FAQ, "番号", "検査", "軽")
+    shared(search.FAQ, "受付番号", "電子証明書")
+    short, long = (search.statements(search.FAQ, parse_query(q)) for q in ("番号", "受付番号"))
+    assert short.ranked is not long.ranked
+    keys = lambda *names: {faq_entries[name].id for name in names}  # noqa: E731
+    assert set(found("番号")) == keys("receipt", "scattered")
+    assert set(found("検査")) == keys("inspection", "kei_fee", "payment")
+    assert set(found("受付番号")) == keys("receipt")
+    assert set(found("電子証明書")) == keys("certificate")
+
+    shared(search.FAQ, "手数料", "電子証明書", facet=1)
+    kei, applying = (faq_entries[name].category_id for name in ("kei_fee", "inspection"))
+    assert set(found("手数料", facet=kei)) == keys("kei_fee", "payment")
+    assert found("手数料", facet=applying) == []
+    assert set(found("申請", facet=applying)) == keys("inspection", "parking")
+
+    notice = make_notice(title="窓口の休止")
+    earlier = notice.publish_from - timedelta(hours=1)
+    shared(search.NOTICES, "窓口", "郵送", now=earlier)
+    assert [hit.item.id for hit in search.search(search.NOTICES, "窓口").hits] == [notice.id]
+    assert search.search(search.NOTICES, "窓口", now=earlier).hits == []
+
+    pages = [search.search(search.FAQ, "の", page=n, per_page=2) for n in (1, 2)]
+    assert not {h.item.id for h in pages[0].hits} & {h.item.id for h in pages[1].hits}
 
 
 def test_short_terms_are_exact(any_app):
