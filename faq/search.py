@@ -43,6 +43,10 @@ def notice_visible(now: datetime):
     )
 
 
+def _as_given(value):
+    return value
+
+
 @dataclass(frozen=True)
 class Source:
     """A searchable table: its name (prefix of its index tables), facet column and how a
@@ -55,7 +59,7 @@ class Source:
     visible: Callable
     order: tuple[tuple[str, bool], ...]
     options: tuple = ()
-    facet_value: Callable = lambda value: value  # noqa: E731
+    facet_value: Callable = _as_given
 
     def order_by(self, columns=None) -> list:
         """The order of equal scores, on the table's columns or on ``columns`` (a CTE's)."""

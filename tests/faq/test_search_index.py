@@ -217,7 +217,9 @@ def test_queries_of_one_shape_share_their_statements_with_values_of_their_own(
     shared(search.FAQ, "受付番号", "電子証明書")
     short, long = (search.statements(search.FAQ, parse_query(q)) for q in ("番号", "受付番号"))
     assert short.ranked is not long.ranked
-    keys = lambda *names: {faq_entries[name].id for name in names}  # noqa: E731
+    def keys(*names):
+        return {faq_entries[name].id for name in names}
+
     assert set(found("番号")) == keys("receipt", "scattered")
     assert set(found("検査")) == keys("inspection", "kei_fee", "payment")
     assert set(found("受付番号")) == keys("receipt")
