@@ -24,6 +24,15 @@ NIGHT = jst(2026, 6, 10, 23, 0)
 MORNING = jst(2026, 6, 11, 7, 0)
 
 
+@pytest.fixture
+def still_wall(monkeypatch):
+    """Hold the system clock still. Under a frozen portal clock, ``to_wall`` of a portal
+    moment moves on with real time: a check made a moment after the scheduling would
+    compare against a later wall time than the one the job was scheduled from."""
+    held = clock.system_now()
+    monkeypatch.setattr(clock, "system_now", lambda: held)
+
+
 def _rows():
     db.session.rollback()
     return db.session.scalars(sa.select(ScheduledSend).order_by(ScheduledSend.id)).all()
@@ -76,7 +85,8 @@ def test_staff_schedules_for_the_next_opening(app, client, tenants, make_applica
 
 
 def test_the_job_waits_in_the_scheduler_until_the_opening(app, client, tenants,
-                                                          make_application, set_clock):
+                                                          make_application, set_clock,
+                                                          still_wall):
     application = make_application(tenants["a"])
     set_clock(NIGHT)
     login(client, tenants["a_staff"])
@@ -91,7 +101,8 @@ def test_the_job_waits_in_the_scheduler_until_the_opening(app, client, tenants,
     assert when >= clock.to_wall(row.run_at)  # whole seconds, never early
 
 
-def test_a_job_near_the_opening_is_never_run_early(app, tenants, make_application, set_clock):
+def test_a_job_near_the_opening_is_never_run_early(app, tenants, make_application, set_clock,
+                                                   still_wall):
     application = make_application(tenants["a"])
     set_clock(jst(2026, 6, 11, 6, 59, 58, 900_000))
     row = svc.schedule_send(tenants["a_staff"], [application.id])
